@@ -1,0 +1,33 @@
+"""Writing contract tables to a dataset folder (one file per table)."""
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from cxmodels.data.contract import FILE_FORMATS
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path | str, file_format: str = "parquet") -> list[Path]:
+    """Write each table to `out_dir/<name>.<file_format>` and return the paths.
+
+    CSV is UTF-8 with a header row; timestamps are written as ISO-8601.
+    """
+    if file_format not in FILE_FORMATS:
+        raise ValueError(f"file_format must be one of {FILE_FORMATS}, got {file_format!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in tables.items():
+        path = out_dir / f"{name}.{file_format}"
+        for stale in FILE_FORMATS:  # one file per table: drop a copy in the other format
+            (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if file_format == "parquet":
+            pq.write_table(table, path)
+        else:
+            pacsv.write_csv(table, path)
+        paths.append(path)
+    return paths

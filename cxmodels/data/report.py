@@ -1,0 +1,112 @@
+"""Validation findings: every problem with table, column, rule, row count and examples."""
+
+import json
+from dataclasses import asdict, dataclass, field
+
+STRUCTURAL = "structural"
+ROW = "row"
+
+EXIT_OK, EXIT_ROWS, EXIT_STRUCTURAL = 0, 1, 2
+
+
+@dataclass
+class Problem:
+    """One broken rule: where, which rule, how many rows, and a few examples."""
+
+    kind: str  # STRUCTURAL or ROW
+    table: str
+    column: str | None
+    rule: str
+    rows: int = 0
+    examples: list[dict] = field(default_factory=list)  # {"row": line number, "value": ...}
+
+    def describe(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        count = f": {self.rows:,} row{'s' if self.rows != 1 else ''}" if self.kind == ROW else ""
+        text = f"[{self.kind}] {where}: {self.rule}{count}"
+        if self.examples:
+            shown = ", ".join(f"row {e['row']}: {e['value']!r}" if "value" in e else f"row {e['row']}"
+                              for e in self.examples)
+            text += f" (e.g. {shown})"
+        return text
+
+
+@dataclass
+class TableCount:
+    """Row accounting of one table: read = accepted + quarantined."""
+
+    file: str
+    read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class ValidationReport:
+    """All problems of one dataset folder, and the row accounting of every table."""
+
+    path: str
+    tables: dict[str, TableCount] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    quarantine_dir: str | None = None
+
+    @property
+    def structural(self) -> list[Problem]:
+        return [p for p in self.problems if p.kind == STRUCTURAL]
+
+    @property
+    def row_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.kind == ROW]
+
+    @property
+    def exit_code(self) -> int:
+        """2 for structural problems, 1 for row problems not quarantined, else 0."""
+        if self.structural:
+            return EXIT_STRUCTURAL
+        if self.row_problems and self.quarantine_dir is None:
+            return EXIT_ROWS
+        return EXIT_OK
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == EXIT_OK
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "exit_code": self.exit_code,
+            "quarantine_dir": self.quarantine_dir,
+            "tables": {name: asdict(count) for name, count in self.tables.items()},
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)
+
+    def to_text(self) -> str:
+        lines = [f"Validation of {self.path}"]
+        for name, c in self.tables.items():
+            line = f"  {name:<14} {c.file:<24} read {c.read:>12,}  accepted {c.accepted:>12,}"
+            if self.quarantine_dir is not None:
+                line += f"  quarantined {c.quarantined:>10,}"
+            lines.append(line)
+        if not self.problems:
+            lines.append("No problems found.")
+        else:
+            lines.append(f"{len(self.problems)} problem(s):")
+            lines.extend("  " + p.describe() for p in self.problems)
+        verdict = {
+            EXIT_OK: "OK" + (f" (rejected rows written to {self.quarantine_dir})" if self.row_problems else ""),
+            EXIT_ROWS: "FAILED: row problems (exit 1); use --quarantine DIR to set bad rows aside and go on",
+            EXIT_STRUCTURAL: "FAILED: structural problems (exit 2)",
+        }[self.exit_code]
+        lines.append(verdict)
+        return "\n".join(lines)
+
+
+class DataValidationError(Exception):
+    """Raised by `load_dataset` when a dataset breaks the contract; carries the full report."""
+
+    def __init__(self, report: ValidationReport):
+        super().__init__(report.to_text())
+        self.report = report

@@ -1,0 +1,1 @@
+"""Batch scoring, score store, segment export, HTTP service, MLflow pyfunc wrappers."""

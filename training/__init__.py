@@ -1,0 +1,1 @@
+"""Retraining pipeline: configuration, pipeline, MLflow logging and registry."""
