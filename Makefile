@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m cxmodels.demo $(DEMO_DIR)
+	$(BIN)/cxmodels simulate $(DEMO_DIR)/world --customers 5000 --seed 42
+	$(BIN)/cxmodels validate $(DEMO_DIR)/world --report $(DEMO_DIR)/validation.json
+	$(BIN)/cxmodels describe $(DEMO_DIR)/world
+	@echo "Demo outputs are in $(DEMO_DIR)/: the dataset in world/ (ground truth in world/truth/), the validation report in validation.json"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

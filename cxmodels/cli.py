@@ -73,9 +73,81 @@ def sample_cdnow(
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "csv",
 ) -> None:
     """Write the CDNOW purchase log (shipped with lifetimes) as a contract dataset."""
-    from cxmodels.data.samples import cdnow, write_tables
+    from cxmodels.data.io import write_tables
+    from cxmodels.data.samples import cdnow
 
     tables = cdnow(sample=sample)
     write_tables(tables, out_dir, file_format=file_format)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
     typer.echo(f"Wrote {out_dir}: {counts}")
+
+
+@app.command()
+def describe(data_dir: DataDir) -> None:
+    """Summarise a valid dataset: rows, customers and time span per table, and headline numbers."""
+    from cxmodels.data.summary import headline, summarize
+
+    dataset = _load_or_exit(data_dir)
+    typer.echo(summarize(dataset).to_string())
+    typer.echo("")
+    for name, value in headline(dataset).items():
+        typer.echo(f"{name:>24}: {value:,.2f}" if isinstance(value, float) else f"{name:>24}: {value:,}")
+
+
+def _load_or_exit(data_dir: Path):
+    """Load a valid dataset, or print the validation report and exit with its status."""
+    from cxmodels.data import DataValidationError, load_dataset
+
+    try:
+        return load_dataset(data_dir)
+    except DataValidationError as error:
+        typer.echo(error.report.to_text(), err=True)
+        raise typer.Exit(error.report.exit_code) from None
+
+
+AsOf = Annotated[
+    str, typer.Option("--as-of", help="Cut-off (ISO date or datetime, UTC): only rows strictly before it are used.")
+]
+
+
+@app.command()
+def features(
+    data_dir: DataDir,
+    as_of: AsOf,
+    out: Annotated[Path, typer.Option(help="Parquet file to write the feature matrix to.")],
+    attribute: Annotated[
+        list[str] | None, typer.Option(help="A `customers` column to include as a feature (repeatable).")
+    ] = None,
+    time_unit: Annotated[str, typer.Option(help="Unit of the value summary: days or weeks.")] = "days",
+) -> None:
+    """Build every feature whose tables are present, as of a cut-off, one row per customer."""
+    from cxmodels.features import FeatureConfig, build_features
+
+    dataset = _load_or_exit(data_dir)
+    config = FeatureConfig(attributes=tuple(attribute or ()), time_unit=time_unit)
+    matrix = build_features(dataset, as_of, config)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    matrix.to_parquet(out)
+    typer.echo(f"Wrote {out}: {len(matrix):,} customers x {matrix.shape[1]} features as of {as_of}")
+
+
+@app.command()
+def kpis(
+    data_dir: DataDir,
+    out: Annotated[Path, typer.Option(help="Folder for kpis.csv and the trend charts (PNG).")],
+    by: Annotated[str, typer.Option(help="Period: week, month or quarter.")] = "month",
+    segment: Annotated[str | None, typer.Option(help="A `customers` column to split every KPI by.")] = None,
+) -> None:
+    """Compute the CX KPIs by period (and segment) with sample sizes and confidence intervals."""
+    from cxmodels.metrics.kpis import kpi_table
+    from cxmodels.plots import plot_kpi_trends
+
+    dataset = _load_or_exit(data_dir)
+    try:
+        table = kpi_table(dataset, by=by, segment=segment)
+    except ValueError as error:  # unknown period or segment column: a usage error, not a crash
+        raise typer.BadParameter(str(error)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "kpis.csv", index=False)
+    charts = plot_kpi_trends(table, out)
+    typer.echo(f"Wrote {out / 'kpis.csv'} ({len(table):,} rows) and {len(charts)} charts to {out}")

@@ -11,6 +11,8 @@ class Dataset:
 
     Frames follow `cxmodels.data.contract`: `customer_id` is a string, timestamps are
     UTC, channels are trimmed and lower-cased. Everything downstream trusts them.
+    An optional column that the file lacks is absent from its frame; extra columns
+    are kept. Each frame has a RangeIndex.
     """
 
     transactions: pd.DataFrame

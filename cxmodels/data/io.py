@@ -24,10 +24,22 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path | str, file_form
         path = out_dir / f"{name}.{file_format}"
         for stale in FILE_FORMATS:  # one file per table: drop a copy in the other format
             (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = to_arrow(frame)
         if file_format == "parquet":
             pq.write_table(table, path)
         else:
             pacsv.write_csv(table, path)
         paths.append(path)
     return paths
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """The frame as an Arrow table; timezone-aware columns are converted without pandas' deprecated path."""
+    timezone_aware = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    table = pa.Table.from_pandas(frame.drop(columns=timezone_aware), preserve_index=False)
+    for column in timezone_aware:
+        values = frame[column].dt.tz_convert(None).to_numpy()
+        unit = str(values.dtype)[len("datetime64[") : -1]
+        array = pa.array(values, type=pa.timestamp(unit, tz=str(frame[column].dt.tz)))
+        table = table.add_column(frame.columns.get_loc(column), column, array)
+    return table

@@ -21,23 +21,25 @@ class Problem:
     examples: list[dict] = field(default_factory=list)  # {"row": line number, "value": ...}
 
     def describe(self) -> str:
+        """One line naming where, the rule and the row count; a second one with the examples."""
         where = f"{self.table}.{self.column}" if self.column else self.table
-        count = f": {self.rows:,} row{'s' if self.rows != 1 else ''}" if self.kind == ROW else ""
+        count = f" ({self.rows:,} row{'s' if self.rows != 1 else ''})" if self.kind == ROW else ""
         text = f"[{self.kind}] {where}: {self.rule}{count}"
-        if self.examples:
-            shown = ", ".join(f"row {e['row']}: {e['value']!r}" if "value" in e else f"row {e['row']}"
-                              for e in self.examples)
-            text += f" (e.g. {shown})"
+        if any("value" in e for e in self.examples):
+            text += "\n      e.g. " + ", ".join(f"row {e['row']}: {e.get('value')!r}" for e in self.examples)
+        elif self.examples:
+            text += "\n      e.g. rows " + ", ".join(str(e["row"]) for e in self.examples)
         return text
 
 
 @dataclass
 class TableCount:
-    """Row accounting of one table: read = accepted + quarantined."""
+    """Row accounting of one table: read = accepted + rejected; rejected rows are quarantined on request."""
 
     file: str
     read: int = 0
     accepted: int = 0
+    rejected: int = 0
     quarantined: int = 0
 
 
@@ -84,23 +86,27 @@ class ValidationReport:
         return json.dumps(self.to_dict(), indent=2, default=str)
 
     def to_text(self) -> str:
-        lines = [f"Validation of {self.path}"]
-        for name, c in self.tables.items():
-            line = f"  {name:<14} {c.file:<24} read {c.read:>12,}  accepted {c.accepted:>12,}"
-            if self.quarantine_dir is not None:
-                line += f"  quarantined {c.quarantined:>10,}"
-            lines.append(line)
-        if not self.problems:
-            lines.append("No problems found.")
-        else:
-            lines.append(f"{len(self.problems)} problem(s):")
+        set_aside = "quarantined" if self.quarantine_dir is not None else "rejected"
+        lines = [f"Validation of {self.path}", ""]
+        if self.tables:
+            lines.append(f"  {'table':<14} {'file':<24} {'read':>13} {'accepted':>13} {set_aside:>13}")
+            for name, c in self.tables.items():
+                shown = c.quarantined if self.quarantine_dir is not None else c.rejected
+                lines.append(f"  {name:<14} {c.file:<24} {c.read:>13,} {c.accepted:>13,} {shown:>13,}")
+            lines.append("")
+        if self.problems:
+            lines.append(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}:")
             lines.extend("  " + p.describe() for p in self.problems)
+        else:
+            lines.append("No problems found.")
+        rejected = sum(c.rejected for c in self.tables.values())
         verdict = {
-            EXIT_OK: "OK" + (f" (rejected rows written to {self.quarantine_dir})" if self.row_problems else ""),
-            EXIT_ROWS: "FAILED: row problems (exit 1); use --quarantine DIR to set bad rows aside and go on",
-            EXIT_STRUCTURAL: "FAILED: structural problems (exit 2)",
+            EXIT_OK: "OK" + (f": {rejected:,} rejected rows written to {self.quarantine_dir}" if rejected else ""),
+            EXIT_ROWS: f"FAILED (exit 1): {rejected:,} rows break the contract; "
+                       "use --quarantine DIR to set them aside and go on",
+            EXIT_STRUCTURAL: "FAILED (exit 2): structural problems; fix them first",
         }[self.exit_code]
-        lines.append(verdict)
+        lines += ["", verdict]
         return "\n".join(lines)
 
 

@@ -1,0 +1,8 @@
+"""Loading and validating datasets in the data contract format (shared/DATA_CONTRACT.md)."""
+
+from cxmodels.data.dataset import Dataset
+from cxmodels.data.report import DataValidationError, ValidationReport
+from cxmodels.data.validate import ValidationResult, load_dataset, validate_dataset, validate_tables
+
+__all__ = ["Dataset", "DataValidationError", "ValidationReport", "ValidationResult", "load_dataset",
+           "validate_dataset", "validate_tables"]

@@ -1,0 +1,13 @@
+"""A simulated customer world with known truth, in the data-contract format.
+
+Customers sign up over the first two thirds of [start, end) and move through latent
+states Engaged -> At-risk -> Churned in continuous time. Purchases, support contacts,
+surveys and digital events are Poisson processes whose rates depend on the state.
+The truth (traits, rates, state times) comes with the tables, and
+`true_churn_probability` gives the exact churn probability a model is judged against.
+"""
+
+from cxmodels.data.simulate.truth import read_truth, true_churn_probability
+from cxmodels.data.simulate.world import World, simulate, write_world
+
+__all__ = ["World", "read_truth", "simulate", "true_churn_probability", "write_world"]

@@ -1,0 +1,352 @@
+"""Validation against the data contract (shared/DATA_CONTRACT.md): every rule, quarantine, the report.
+
+Each table is read, coerced to the contract types (`coerce`) and checked: the
+per-column rules are a pandera schema, repeated rows and the check against
+`customers` are plain pandas. Every problem ends up in one ValidationReport.
+Structural problems stop the run (exit 2). Row problems stop it too (exit 1),
+unless a quarantine folder is given: then the offending rows are written there,
+with their reasons, and the accepted rows go on.
+"""
+
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
+from pandas.api.types import is_float_dtype, is_object_dtype
+
+from cxmodels.data.coerce import PARSE_RULES, coerce_attribute, coerce_column
+from cxmodels.data.contract import COLUMN_KINDS, INTEGER_SURVEYS, SURVEY_SCALES, TABLES
+from cxmodels.data.dataset import Dataset
+from cxmodels.data.io import write_tables
+from cxmodels.data.load import UnreadableTable, find_table_files, read_table
+from cxmodels.data.report import (EXIT_OK, ROW, STRUCTURAL, DataValidationError, Problem, TableCount,
+                                  ValidationReport)
+
+NOT_EMPTY = "must not be empty"
+REPEATED_ROW = "exact duplicate of an earlier row; the first copy is kept"
+REPEATED_CUSTOMER = "must be unique; the first valid row is kept"
+UNKNOWN_CUSTOMER = "must be a customer_id of the customers table"
+
+_NON_NEGATIVE = pa.Check.ge(0, error="must be >= 0")
+COLUMN_CHECKS = {
+    "handle_time_seconds": [_NON_NEGATIVE],
+    "wait_time_seconds": [_NON_NEGATIVE],
+    "survey": [pa.Check.isin(list(SURVEY_SCALES), error=f"must be one of {', '.join(SURVEY_SCALES)}")],
+}
+QUARANTINE_COLUMNS = ("row", "reason")  # added to each quarantined row; a table's own column of that name is renamed
+MAX_EXAMPLES = 5
+_MIX = np.uint64(0x100000001B3)  # FNV prime: mixes column values into one row key
+
+Failure = tuple[str | None, str, np.ndarray]  # column (None: the whole row), rule, mask of the rows breaking it
+
+
+@dataclass
+class ValidationResult:
+    """The accepted rows, typed (None unless the report's exit code is 0), and the full report."""
+
+    dataset: Dataset | None
+    report: ValidationReport
+
+
+@dataclass
+class _Source:
+    """Where a table comes from: a file, or a frame in memory."""
+
+    file: str  # as shown in the report
+    path: Path | None = None
+    frame: pd.DataFrame | None = None
+
+    @property
+    def is_text(self) -> bool:
+        """True for CSV, where every column arrives as text."""
+        return self.path is not None and self.path.suffix == ".csv"
+
+    def read(self) -> pd.DataFrame:
+        return read_table(self.path) if self.path is not None else self.frame.reset_index(drop=True)
+
+
+@dataclass
+class _Outcome:
+    """What checking one table gives: its row accounting, problems, accepted and rejected rows."""
+
+    count: TableCount
+    problems: list[Problem] = field(default_factory=list)
+    accepted: pd.DataFrame | None = None
+    quarantined: pd.DataFrame | None = None
+
+
+def load_dataset(path: Path | str, quarantine_dir: Path | str | None = None) -> Dataset:
+    """The validated dataset of the folder at `path`; raises DataValidationError (with the report) unless valid."""
+    result = validate_dataset(path, quarantine_dir)
+    if result.report.exit_code != EXIT_OK:
+        raise DataValidationError(result.report)
+    return result.dataset
+
+
+def validate_dataset(path: Path | str, quarantine_dir: Path | str | None = None) -> ValidationResult:
+    """Read every table file of the dataset folder at `path` and validate it (see `validate_tables`)."""
+    folder = Path(path)
+    files, problems = find_table_files(folder)
+    sources = {name: _Source(file.name, path=file) for name, file in files.items()}
+    return _validate(sources, problems, quarantine_dir, str(folder))
+
+
+def validate_tables(tables: dict[str, pd.DataFrame], quarantine_dir: Path | str | None = None,
+                    source: str = "<memory>") -> ValidationResult:
+    """Validate tables given by contract name, with the same rules as a dataset folder.
+
+    Rows are numbered from 1 in the order given; the frames are not modified.
+    With `quarantine_dir`, rows that break a rule are written to
+    `<quarantine_dir>/<table>.csv` (original values, `row` and `reason`) and left out.
+    """
+    problems = [Problem(STRUCTURAL, name, None, f"is not a table of the data contract ({', '.join(TABLES)})")
+                for name in tables if name not in TABLES]
+    problems += [Problem(STRUCTURAL, name, None, "required table is missing")
+                 for name, spec in TABLES.items() if spec.is_required and name not in tables]
+    sources = {name: _Source("(in memory)", frame=frame) for name, frame in tables.items() if name in TABLES}
+    return _validate(sources, problems, quarantine_dir, source)
+
+
+def _validate(sources: dict[str, _Source], problems: list[Problem], quarantine_dir: Path | str | None,
+              path: str) -> ValidationResult:
+    report = ValidationReport(path, problems=list(problems))
+    accepted, quarantined = {}, {}
+    customers = None  # accepted customer ids, once the customers table is checked
+    for name in TABLES:  # customers first, so the others can be checked against it
+        if name not in sources:
+            continue
+        outcome = _check_table(name, sources[name], customers)
+        report.tables[name] = outcome.count
+        report.problems += outcome.problems
+        if name == "customers" and outcome.accepted is not None:
+            customers = outcome.accepted["customer_id"]
+        if not report.structural and (quarantine_dir is not None or not report.row_problems):
+            accepted[name], quarantined[name] = outcome.accepted, outcome.quarantined
+        del outcome  # frames not kept are freed before the next table is read
+    if report.structural:
+        return ValidationResult(None, report)
+    if quarantine_dir is not None:
+        _write_quarantine(quarantined, Path(quarantine_dir))
+        report.quarantine_dir = str(quarantine_dir)
+        for name, rows in quarantined.items():
+            report.tables[name].quarantined = 0 if rows is None else len(rows)
+    if report.exit_code != EXIT_OK:
+        return ValidationResult(None, report)
+    return ValidationResult(Dataset(**accepted), report)
+
+
+def _check_table(name: str, source: _Source, customers: pd.Series | None) -> _Outcome:
+    """Read one table and check every rule; `customers` are the accepted customer ids, if given."""
+    count = TableCount(source.file)
+    try:
+        raw = source.read()
+    except UnreadableTable as error:
+        return _Outcome(count, [Problem(STRUCTURAL, name, None, f"cannot be read: {error}")])
+    count.read = len(raw)
+    structural = _structure_problems(name, raw)
+    if structural:
+        return _Outcome(count, structural)
+
+    frame, failures = _coerce(name, raw, source.is_text)
+    failures += _schema_failures(name, frame, failures)
+    codes = _customer_codes(frame["customer_id"], customers)
+    failures.append((None, REPEATED_ROW, _repeated_rows(raw, frame, codes)))
+    if name == "customers":
+        rejected = _any(failures, len(raw))
+        failures.append(("customer_id", REPEATED_CUSTOMER, _repeated_ids(frame["customer_id"], rejected)))
+    elif customers is not None:
+        failures.append(("customer_id", UNKNOWN_CUSTOMER, (codes < 0) & frame["customer_id"].notna().to_numpy()))
+
+    position = {column: i for i, column in enumerate(raw.columns)}
+    failures = sorted((f for f in failures if f[2].any()), key=lambda f: position.get(f[0], len(position)))
+    problems = [_problem(name, raw, *failure) for failure in failures]
+    rejected = _any(failures, len(raw))
+    count.rejected = int(rejected.sum())
+    count.accepted = count.read - count.rejected
+    if not count.rejected:
+        return _Outcome(count, problems, frame)
+    quarantined = _quarantine_rows(raw, rejected, failures)
+    del raw  # the original values are no longer needed: free them before copying the accepted rows
+    return _Outcome(count, problems, _rows(frame, ~rejected), quarantined)
+
+
+def _structure_problems(name: str, raw: pd.DataFrame) -> list[Problem]:
+    """Missing required columns, repeated column names, and an empty required table."""
+    spec = TABLES[name]
+    problems = [Problem(STRUCTURAL, name, column, "required column is missing")
+                for column in spec.required if column not in raw.columns]
+    problems += [Problem(STRUCTURAL, name, str(column), "column name appears more than once")
+                 for column in raw.columns[raw.columns.duplicated()].unique()]
+    if spec.is_required and raw.empty:
+        problems.append(Problem(STRUCTURAL, name, None, "has no rows; at least one is required"))
+    return problems
+
+
+def _coerce(name: str, raw: pd.DataFrame, is_text: bool) -> tuple[pd.DataFrame, list[Failure]]:
+    """The table with contract dtypes, and the values that do not parse.
+
+    Extra columns are kept as they are, except the text columns of `customers`
+    read from CSV: they are attributes, numeric when every value is a number.
+    """
+    spec = TABLES[name]
+    columns, failures = {}, []
+    for column in raw.columns:
+        if column in spec.columns:
+            kind = COLUMN_KINDS[column]
+            columns[column], unparsed = coerce_column(raw[column], kind)
+            if unparsed is not None:
+                failures.append((column, PARSE_RULES[kind], unparsed))
+        elif name == "customers" and is_text:
+            columns[column] = coerce_attribute(raw[column])
+        else:
+            columns[column] = raw[column]
+    return pd.DataFrame(columns), failures
+
+
+def _schema(name: str, frame: pd.DataFrame) -> pa.DataFrameSchema:
+    """The pandera schema of the contract columns present: required ones must not be empty."""
+    spec = TABLES[name]
+    checks = dict(COLUMN_CHECKS)
+    if name == "surveys":
+        checks["score"] = _scale_checks(frame["survey"])
+    return pa.DataFrameSchema({column: pa.Column(nullable=column not in spec.required, checks=checks.get(column))
+                               for column in spec.columns if column in frame})
+
+
+def _scale_checks(survey: pd.Series) -> list[pa.Check]:
+    """One check of `score` per survey type, against that type's scale."""
+    checks = []
+    for kind, (low, high) in SURVEY_SCALES.items():
+        whole = kind in INTEGER_SURVEYS
+        rule = f"must be {'a whole number ' if whole else ''}from {low} to {high} for {kind}"
+        checks.append(pa.Check(partial(_in_scale, survey=survey, kind=kind, low=low, high=high, whole=whole),
+                               error=rule))
+    return checks
+
+
+def _in_scale(score: pd.Series, survey: pd.Series, kind: str, low: float, high: float, whole: bool) -> pd.Series:
+    inside = score.between(low, high) & (score % 1 == 0 if whole else True)
+    return inside | (survey.reindex(score.index) != kind)
+
+
+def _schema_failures(name: str, frame: pd.DataFrame, unparsed: list[Failure]) -> list[Failure]:
+    """The failures of the pandera schema, one per (column, check).
+
+    A value that did not parse is missing in `frame`; it is reported once, as not parsing.
+    """
+    try:
+        _schema(name, frame).validate(frame, lazy=True, inplace=True)
+        return []
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    not_parsed = {column: mask for column, _, mask in unparsed}
+    failures = []
+    for (column, check), index in cases.groupby(["column", "check"], sort=False)["index"]:
+        mask = np.zeros(len(frame), bool)
+        mask[index.to_numpy(np.int64)] = True
+        if check == "not_nullable":
+            check = NOT_EMPTY
+            if column in not_parsed:
+                mask &= ~not_parsed[column]
+        failures.append((column, check, mask))
+    return failures
+
+
+def _customer_codes(ids: pd.Series, customers: pd.Series | None) -> np.ndarray:
+    """An integer per row, equal for equal ids: the position in `customers` (-1: not there), else a code."""
+    if customers is None:
+        return pd.factorize(ids)[0]
+    known = pyarrow.chunked_array(customers).combine_chunks()
+    return pc.index_in(pyarrow.chunked_array(ids), value_set=known).fill_null(-1).to_numpy()
+
+
+def _repeated_rows(raw: pd.DataFrame, frame: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+    """Rows whose original values all equal those of an earlier row.
+
+    A cheap key (customer code, timestamps, numbers) finds the rows that may repeat
+    (sorting keys is much faster than hashing them); only those are compared in full.
+    """
+    key = codes.astype(np.uint64)
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.tz_convert(None)
+        elif not is_float_dtype(values.dtype):
+            continue
+        key = (key ^ values.to_numpy().view(np.uint64)) * _MIX
+    ordered = np.sort(key)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    maybe = pd.Series(key).isin(twice).to_numpy()
+    repeated = np.zeros(len(raw), bool)
+    repeated[np.flatnonzero(maybe)[_rows(raw, maybe).duplicated().to_numpy()]] = True
+    return repeated
+
+
+def _repeated_ids(ids: pd.Series, rejected: np.ndarray) -> np.ndarray:
+    """Customer ids seen in an earlier row that breaks no other rule."""
+    ids = ids.where(~rejected)
+    return (ids.duplicated() & ids.notna()).to_numpy()
+
+
+def _any(failures: list[Failure], n: int) -> np.ndarray:
+    """Rows (of `n`) that break at least one rule."""
+    rejected = np.zeros(n, bool)
+    for _, _, mask in failures:
+        rejected |= mask
+    return rejected
+
+
+def _rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows where `mask` is true, with a fresh RangeIndex.
+
+    Column by column: a Series filters its Arrow chunks one by one, where indexing the
+    whole frame first joins them (ten times slower on tens of millions of rows).
+    """
+    return pd.DataFrame({column: frame[column][mask].reset_index(drop=True) for column in frame.columns})
+
+
+def _problem(table: str, raw: pd.DataFrame, column: str | None, rule: str, mask: np.ndarray) -> Problem:
+    """The row problem of one failure, with the first rows and their original values as examples."""
+    positions = np.flatnonzero(mask)
+    shown = positions[:MAX_EXAMPLES]
+    examples = [{"row": int(p) + 1} for p in shown]
+    if column is not None:
+        for example, p in zip(examples, shown):
+            example["value"] = _plain(raw[column].iloc[p])
+    return Problem(ROW, table, column, rule, len(positions), examples)
+
+
+def _plain(value):
+    """A value as JSON holds it: None when missing, numbers and text as they are, anything else as text."""
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    return value if isinstance(value, (bool, int, float, str)) else str(value)
+
+
+def _quarantine_rows(raw: pd.DataFrame, rejected: np.ndarray, failures: list[Failure]) -> pd.DataFrame:
+    """The rejected rows with their original values, their `row` number and every rule they break (`reason`)."""
+    positions = np.flatnonzero(rejected)
+    rows = _rows(raw, rejected)
+    rows = rows.rename(columns={c: f"original_{c}" for c in QUARANTINE_COLUMNS if c in rows.columns})
+    reasons = pd.Series("", index=rows.index, dtype="str")
+    for column, rule, mask in failures:
+        reasons = reasons.where(~mask[positions], reasons + f"; {rule if column is None else f'{column} {rule}'}")
+    rows.insert(0, "row", positions + 1)
+    rows["reason"] = reasons.str.removeprefix("; ")
+    return rows.astype({column: "str" for column in rows.columns if is_object_dtype(rows[column].dtype)})
+
+
+def _write_quarantine(rows: dict[str, pd.DataFrame | None], folder: Path) -> None:
+    """Write `<table>.csv` for each table with rejected rows; remove the stale file of a table without."""
+    write_tables({name: frame for name, frame in rows.items() if frame is not None}, folder, "csv")
+    for name in (name for name, frame in rows.items() if frame is None):
+        (folder / f"{name}.csv").unlink(missing_ok=True)
