@@ -1,0 +1,114 @@
+"""How well predicted purchases or spend match what customers then did: ranking, calibration, tracking.
+
+`actual` and `predicted` are per customer, in the same order. Ties in `predicted` are
+treated as a block (their actual values are averaged), so no metric depends on the
+order of tied customers.
+"""
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+
+from cxmodels.features.timeutil import utc_timestamp
+
+
+def normalized_gini(actual, predicted) -> float:
+    """Gini of `actual` ordered by `predicted`, over the Gini of the best order: 1 perfect, 0 random."""
+    actual, predicted = _pair(actual, predicted)
+    if actual.sum() == 0 or (actual == actual[0]).all():
+        raise ValueError("normalized_gini needs actual values that are not all equal and do not sum to 0")
+    return float(_gini(actual, predicted) / _gini(actual, actual))
+
+
+def spearman(actual, predicted) -> float:
+    """Spearman rank correlation of predicted with actual."""
+    actual, predicted = _pair(actual, predicted)
+    return float(spearmanr(actual, predicted).statistic)
+
+
+def decile_table(actual, predicted, bins: int = 10) -> pd.DataFrame:
+    """Customers ranked by predicted, cut into `bins` groups of equal size (1 = highest predicted):
+    customers, mean_predicted and mean_actual per group."""
+    actual, predicted = _pair(actual, predicted)
+    order = np.argsort(-predicted, kind="stable")
+    group = np.empty(len(order), dtype=np.int64)
+    group[order] = np.arange(len(order)) * bins // len(order)
+    table = pd.DataFrame({"group": group + 1, "predicted": predicted, "actual": _tie_means(actual, predicted)})
+    table = table.groupby("group").agg(customers=("actual", "size"), mean_predicted=("predicted", "mean"),
+                                       mean_actual=("actual", "mean"))
+    table.index.name = "decile" if bins == 10 else "group"
+    return table
+
+
+def decile_mape(actual, predicted, bins: int = 10) -> float:
+    """Mean absolute percentage error of the groups' mean predicted against their mean actual
+    (`decile_table`); groups whose mean actual is 0 are left out."""
+    table = decile_table(actual, predicted, bins)
+    table = table[table["mean_actual"] != 0]
+    if table.empty:
+        raise ValueError("decile_mape needs a group with a non-zero mean actual")
+    return float((np.abs(table["mean_predicted"] - table["mean_actual"]) / np.abs(table["mean_actual"])).mean())
+
+
+def conditional_expectation_by_frequency(frequency, actual, predicted, max_frequency: int = 7) -> pd.DataFrame:
+    """Mean actual and predicted holdout purchases by calibration frequency 0, 1, ..., max_frequency - 1
+    and "max_frequency+" (Fader, Hardie & Lee 2005, figure 3): customers, actual, predicted."""
+    actual, predicted = _pair(actual, predicted)
+    frequency = np.minimum(np.asarray(frequency, dtype=np.int64), max_frequency)
+    if len(frequency) != len(actual):
+        raise ValueError(f"frequency has {len(frequency)} values, actual {len(actual)}")
+    table = pd.DataFrame({"x": frequency, "actual": actual, "predicted": predicted}).groupby("x").agg(
+        customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
+    table.index = pd.Index([f"{x}+" if x == max_frequency else str(x) for x in table.index], name="frequency")
+    return table
+
+
+def cumulative_tracking(transactions: pd.DataFrame, new_customer_purchases, as_of, end,
+                        period_days: int = 7) -> pd.DataFrame:
+    """Actual and expected cumulative repeat purchases of the customers who first bought before `as_of`,
+    at the end of each period from their earliest first purchase to `end` (Fader, Hardie & Lee 2005, figure 2).
+
+    Purchases are days with an order (amount >= 0), as in the value summary; repeat ones are those
+    after the first day. `new_customer_purchases(days)` gives the expected repeat purchases of a new
+    customer in `days` after the first purchase (e.g. `BTYDModel.new_customer_purchases`). Columns:
+    period_end, actual, expected; the index numbers the periods from 1.
+    """
+    as_of, end = utc_timestamp(as_of), utc_timestamp(end)
+    bought = transactions[transactions["amount"] >= 0]
+    days = pd.DataFrame({"customer_id": bought["customer_id"], "day": bought["timestamp"].dt.floor("D")})
+    days = days.drop_duplicates()
+    first = days.groupby("customer_id")["day"].transform("min")
+    cohort = first < as_of
+    days, first = days[cohort], first[cohort]
+    start = first.min()
+    ends = pd.date_range(start + pd.Timedelta(days=period_days), end, freq=f"{period_days}D")
+    repeats = np.sort(days.loc[days["day"] > first, "day"].to_numpy())
+    actual = np.searchsorted(repeats, ends.to_numpy(), side="left")
+    starts = days.groupby("customer_id")["day"].min().value_counts()  # customers per first-purchase day
+    ages = (ends.to_numpy()[:, None] - starts.index.to_numpy()[None, :]) / pd.Timedelta(days=1)
+    expected = (new_customer_purchases(np.clip(ages, 0, None)) * starts.to_numpy()).sum(axis=1)
+    return pd.DataFrame({"period_end": ends, "actual": actual, "expected": expected},
+                        index=pd.RangeIndex(1, len(ends) + 1, name="period"))
+
+
+def _pair(actual, predicted) -> tuple[np.ndarray, np.ndarray]:
+    actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
+    if actual.shape != predicted.shape or actual.ndim != 1 or len(actual) == 0:
+        raise ValueError(f"actual and predicted must be 1-d, of one non-zero length; got {actual.shape} "
+                         f"and {predicted.shape}")
+    if not (np.isfinite(actual).all() and np.isfinite(predicted).all()):
+        raise ValueError("actual and predicted must be finite")
+    return actual, predicted
+
+
+def _tie_means(values: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """`values` with each block of equal `key` replaced by its mean."""
+    _, block = np.unique(key, return_inverse=True)
+    return (np.bincount(block, values) / np.bincount(block))[block]
+
+
+def _gini(actual: np.ndarray, score: np.ndarray) -> float:
+    order = np.argsort(-score, kind="stable")
+    ranked = _tie_means(actual, score)[order]
+    n = len(ranked)
+    return (np.cumsum(ranked).sum() / ranked.sum() - (n + 1) / 2) / n

@@ -1,0 +1,210 @@
+"""Customer-experience KPIs by period and segment, with sample sizes and 95 % confidence intervals.
+
+Definitions (n is the sample size the interval rests on):
+
+- nps: % promoters (9-10) minus % detractors (0-6) among the nps answers, in points;
+  normal interval from the trinomial variance. n = answers.
+- csat_share: share of csat answers at 4 or 5 (Wilson). csat_mean: mean csat score (t).
+- ces_mean: mean ces score, 1-7 with 7 = very easy (t).
+- churn_rate, retention_rate: see `cxmodels.metrics.retention`. n = customers in the
+  base at the period's start.
+- first_contact_resolution: contacts sharing a case_id are one case (a contact without
+  case_id is a case of its own); a case belongs to the period and segment of its first
+  contact. Its resolution is known when any of its contacts has `resolved` filled in;
+  it is resolved at first contact when it has exactly one contact and that contact is
+  resolved. Share over the cases whose resolution is known (Wilson). n = cases.
+- avg_handling_time_seconds, avg_response_time_seconds: mean handle_time_seconds and
+  mean wait_time_seconds of the contacts that have one (t). n = contacts.
+- conversion_rate: among customers with any event in the period, the share who also
+  made a purchase (a transaction that is not a refund) in the same period (Wilson).
+  n = customers.
+
+Shares and rates are fractions (0-1), NPS is in points. Intervals of means are clipped
+to what the values can take (a score's scale, times >= 0) and are NaN for a single
+observation. A KPI whose table or column is absent is left out, not filled with a guess.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from cxmodels.data.contract import SURVEY_SCALES
+from cxmodels.data.dataset import Dataset
+from cxmodels.metrics.grouping import (
+    COLUMNS,
+    customer_codes,
+    group_keys,
+    kpi_rows,
+    period_frequency,
+    periods_of,
+    segment_lookup,
+    segments_of,
+)
+from cxmodels.metrics.intervals import mean_interval, nps_interval, wilson_interval
+from cxmodels.metrics.retention import churn_and_retention
+
+
+class KpiInfo(NamedTuple):
+    """How a KPI is shown in reports: a title, an axis label with its unit, and whether it is a share (0-1)."""
+
+    title: str
+    axis_label: str
+    is_share: bool = False
+
+
+KPIS = {
+    "nps": KpiInfo("Net Promoter Score", "NPS (points, -100 to 100)"),
+    "csat_share": KpiInfo("CSAT: satisfied answers (4-5)", "Share of CSAT answers", True),
+    "csat_mean": KpiInfo("CSAT: mean score", "Mean CSAT (1-5)"),
+    "ces_mean": KpiInfo("Customer effort score (7 = very easy)", "Mean CES (1-7)"),
+    "churn_rate": KpiInfo("Churn rate", "Share of the base at the period's start", True),
+    "retention_rate": KpiInfo("Customer retention rate", "Share of the base at the period's start", True),
+    "first_contact_resolution": KpiInfo("First-contact resolution", "Share of cases", True),
+    "avg_handling_time_seconds": KpiInfo("Average handling time", "Seconds per contact"),
+    "avg_response_time_seconds": KpiInfo("Average response time (wait)", "Seconds of wait per contact"),
+    "conversion_rate": KpiInfo(
+        "Conversion: digitally active customers who purchased", "Share of active customers", True
+    ),
+}
+
+
+def kpi_table(
+    dataset: Dataset, by: str = "month", segment: str | None = None, *, active_days: float = 365
+) -> pd.DataFrame:
+    """Every KPI the dataset's tables allow, by period (week, month or quarter, UTC) and segment.
+
+    `segment` names a `customers` column; customers missing from `customers` or without
+    a value go to segment "unknown". Without `segment`, every row's segment is "all".
+    Churn and retention count the customer base at each period's start and end: with a
+    cancellations table, customers signed up and not cancelled; without one (non-contractual),
+    customers with a purchase in the `active_days` days before (see `cxmodels.metrics.retention`).
+
+    Returns a long table with columns period (first day of the period, UTC midnight),
+    segment, kpi (a key of `KPIS`), value, n, ci_low, ci_high (95 %; NaN where
+    undefined), sorted by kpi, segment and period.
+    """
+    lookup = segment_lookup(dataset.customers, segment)
+    parts = [churn_and_retention(dataset, by, lookup, active_days)]
+    if dataset.surveys is not None:
+        parts += _survey_kpis(dataset.surveys, by, lookup)
+    if dataset.contacts is not None:
+        parts += _contact_kpis(dataset.contacts, by, lookup)
+    if dataset.events is not None:
+        parts.append(_conversion_rate(dataset.events, dataset.transactions, by, lookup))
+    table = pd.concat(parts, ignore_index=True)
+    order = table["kpi"].map({name: rank for rank, name in enumerate(KPIS)})
+    table = table.assign(order=order).sort_values(["order", "segment", "period"], kind="stable")
+    return table[COLUMNS].reset_index(drop=True)
+
+
+def _survey_kpis(surveys: pd.DataFrame, by: str, lookup: pd.Series | None) -> list[pd.DataFrame]:
+    keys = group_keys(surveys, by, lookup)
+
+    def answers(survey: str) -> tuple[list[pd.Series], pd.Series]:
+        chosen = surveys["survey"] == survey
+        return [key[chosen] for key in keys], surveys["score"][chosen]
+
+    (nps_keys, nps), (csat_keys, csat), (ces_keys, ces) = answers("nps"), answers("csat"), answers("ces")
+    return [
+        _nps_rows(nps_keys, nps),
+        _share_rows(csat_keys, csat >= 4, "csat_share"),
+        _mean_rows(csat_keys, csat, "csat_mean", within=SURVEY_SCALES["csat"]),
+        _mean_rows(ces_keys, ces, "ces_mean", within=SURVEY_SCALES["ces"]),
+    ]
+
+
+def _nps_rows(keys: list[pd.Series], scores: pd.Series) -> pd.DataFrame:
+    groups = pd.DataFrame({"promoters": scores >= 9, "detractors": scores <= 6}).groupby(keys, observed=True)
+    stats = groups.sum().assign(count=groups.size())
+    promoters, detractors, n = stats["promoters"], stats["detractors"], stats["count"]
+    return _rows(stats, "nps", 100 * (promoters - detractors) / n, *nps_interval(promoters, detractors, n))
+
+
+def _share_rows(keys: list[pd.Series], success: pd.Series, kpi: str) -> pd.DataFrame:
+    """A proportion per group with its Wilson interval; missing values are left out."""
+    stats = success.astype("float").groupby(keys, observed=True).agg(["sum", "count"])
+    return _rows(stats, kpi, stats["sum"] / stats["count"], *wilson_interval(stats["sum"], stats["count"]))
+
+
+def _mean_rows(keys: list[pd.Series], values: pd.Series, kpi: str, within: tuple[float, float]) -> pd.DataFrame:
+    """A mean per group with its t interval, clipped to the range `within`; missing values are left out."""
+    stats = values.groupby(keys, observed=True).agg(["mean", "std", "count"])
+    interval = mean_interval(stats["mean"], stats["std"], stats["count"], within=within)
+    return _rows(stats, kpi, stats["mean"], *interval)
+
+
+def _rows(stats: pd.DataFrame, kpi: str, value, ci_low, ci_high) -> pd.DataFrame:
+    """Output rows from per-(period, segment) statistics with a `count` column."""
+    periods, segments = stats.index.get_level_values(0), stats.index.get_level_values(1)
+    return kpi_rows(periods, segments, kpi, value, stats["count"], ci_low, ci_high)
+
+
+def _contact_kpis(contacts: pd.DataFrame, by: str, lookup: pd.Series | None) -> list[pd.DataFrame]:
+    keys = group_keys(contacts, by, lookup)
+    parts = [
+        _mean_rows(keys, contacts[column], kpi, within=(0, np.inf))
+        for column, kpi in [
+            ("handle_time_seconds", "avg_handling_time_seconds"),
+            ("wait_time_seconds", "avg_response_time_seconds"),
+        ]
+        if column in contacts.columns
+    ]
+    if "resolved" in contacts.columns:
+        parts.append(_first_contact_resolution(contacts, keys[1], by))
+    return parts
+
+
+def _first_contact_resolution(contacts: pd.DataFrame, segment: pd.Series, by: str) -> pd.DataFrame:
+    resolved = contacts["resolved"]
+    rows = pd.DataFrame(
+        {
+            "case": _case_numbers(contacts),
+            "timestamp": contacts["timestamp"],
+            "segment": segment,
+            "known": resolved.notna(),
+            "resolved": resolved.eq(True).fillna(False),
+        }
+    )
+    cases = rows.sort_values("timestamp", kind="stable").groupby("case").agg(
+        timestamp=("timestamp", "first"),
+        segment=("segment", "first"),  # the first contact's customer
+        contacts=("known", "size"),
+        known=("known", "any"),
+        resolved=("resolved", "any"),
+    )
+    first_contact_resolved = (cases["resolved"] & cases["contacts"].eq(1)).where(cases["known"])
+    keys = [periods_of(cases["timestamp"], by), cases["segment"]]
+    return _share_rows(keys, first_contact_resolved, "first_contact_resolution")
+
+
+def _case_numbers(contacts: pd.DataFrame) -> np.ndarray:
+    """A number per case: contacts sharing a case_id are one case, a contact without one is its own."""
+    if "case_id" not in contacts.columns:
+        return np.arange(len(contacts))
+    case, _ = pd.factorize(contacts["case_id"])  # -1 where missing
+    missing = case < 0
+    case[missing] = case.max(initial=-1) + 1 + np.arange(missing.sum())
+    return case
+
+
+def _conversion_rate(
+    events: pd.DataFrame, transactions: pd.DataFrame, by: str, lookup: pd.Series | None
+) -> pd.DataFrame:
+    purchases = transactions[transactions["amount"] >= 0]
+    event_customer, ids = customer_codes(events)
+    purchase_customer, purchase_ids = customer_codes(purchases)
+    purchase_customer = ids.get_indexer(purchase_ids)[purchase_customer]  # -1: no digital activity at all
+    event_period = periods_of(events["timestamp"], by).array.asi8  # period ordinals
+    purchase_period = periods_of(purchases["timestamp"], by).array.asi8
+    # (customer, period) pairs as one integer: customer * width + period - first
+    first = min(event_period.min(initial=0), purchase_period.min(initial=0))
+    width = max(event_period.max(initial=0), purchase_period.max(initial=0)) - first + 1
+    active = pd.unique(event_customer * width + (event_period - first))
+    purchased = pd.Series(active).isin(purchase_customer * width + (purchase_period - first))
+    customer, period = np.divmod(active, width)
+    keys = [
+        pd.Series(pd.PeriodIndex.from_ordinals(period + first, freq=period_frequency(by)), name="period"),
+        pd.Series(segments_of(ids, lookup).take(customer), name="segment"),
+    ]
+    return _share_rows(keys, purchased, "conversion_rate")
