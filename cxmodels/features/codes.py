@@ -1,0 +1,70 @@
+"""Customer ids as integer codes, so per-customer work is numpy on integers, not pandas on strings.
+
+A table's `customer_id` column (str, or categorical with categories shared across
+tables) is encoded once into codes into a dictionary of its distinct ids; mapping
+the dictionary onto a population then costs one small lookup, whatever the table size.
+"""
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def to_arrow(values: pd.Series | pd.Index) -> pa.Array | pa.ChunkedArray:
+    """Text values as an Arrow array (zero-copy for pyarrow-backed strings)."""
+    array = values.array
+    if hasattr(array, "__arrow_array__"):
+        return pa.array(array)
+    return pa.array(np.asarray(array, dtype=object), type=pa.large_string(), from_pandas=True)
+
+
+def encode_text(values: pd.Series, keep: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
+    """Text (str or categorical) as (int32 codes, dictionary of distinct values); missing is -1.
+
+    With a boolean `keep`, only those rows are encoded (and returned): cheaper than
+    encoding every row when few are needed and the values are many and varied.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy(np.int32)
+        return (codes if keep is None else codes[keep]), values.cat.categories
+    text = to_arrow(values)
+    encoded = pc.dictionary_encode(text if keep is None else pc.filter(text, pa.array(keep)))
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    if not chunks:
+        return np.empty(0, np.int32), pd.Index([], dtype="str")
+    if len({len(chunk.dictionary) for chunk in chunks}) > 1:  # Arrow shares one dictionary; be sure
+        chunks = pa.chunked_array(chunks).unify_dictionaries().chunks
+    codes = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.int32)
+    start = 0
+    for chunk in chunks:  # chunk by chunk: no second full-size copy
+        indices = chunk.indices.fill_null(-1) if chunk.null_count else chunk.indices
+        codes[start:start + len(chunk)] = indices.to_numpy()
+        start += len(chunk)
+    return codes, pd.Index(chunks[-1].dictionary.to_pandas(), dtype="str")
+
+
+def positions(dictionary: pd.Index, population: pd.Index) -> np.ndarray:
+    """Position of each dictionary value in `population` (-1 if absent), with a trailing -1 for missing codes.
+
+    Index the result with codes from `encode_text` to get population positions per row.
+    """
+    found = pc.index_in(to_arrow(dictionary.astype("str")), value_set=to_arrow(population.astype("str")))
+    return np.append(found.fill_null(-1).to_numpy().astype(np.int32), np.int32(-1))
+
+
+class CustomerCodes:
+    """The encoded `customer_id` of every table of a dataset, computed on first use and kept.
+
+    Independent of the cut-off, so one instance serves every snapshot of a dataset.
+    """
+
+    def __init__(self, dataset) -> None:
+        self.dataset = dataset
+        self._encoded: dict[str, tuple[np.ndarray, pd.Index]] = {}
+
+    def __call__(self, table: str) -> tuple[np.ndarray, pd.Index]:
+        """(codes, dictionary) of the table's customer ids."""
+        if table not in self._encoded:
+            self._encoded[table] = encode_text(getattr(self.dataset, table)["customer_id"])
+        return self._encoded[table]

@@ -1,0 +1,43 @@
+"""The settings of the feature builders."""
+
+from dataclasses import dataclass
+
+TIME_UNITS = {"days": 1, "weeks": 7}  # length of one unit in days
+VALUE_PERIODS = {"D": 1, "W": 7}  # a day, or a week from Monday to Sunday (pandas "W")
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """What the builders compute; the defaults suit daily retail or subscription data.
+
+    windows: lengths in days of the "last N days" counts and sums.
+    trend_windows: N for the trends that compare the last N days with the N days before.
+    effort_window: days of contact history behind the effort rates (repeat contacts, resolution, ...).
+    time_unit: unit of recency and T in the value summary, "days" or "weeks".
+    value_period: what one purchase is in the value summary: purchases merged per day ("D") or week ("W").
+    attributes: `customers` columns to include as features (text ones as pandas categories).
+    """
+
+    windows: tuple[int, ...] = (30, 90, 180)
+    trend_windows: tuple[int, ...] = (30, 90)
+    effort_window: int = 90
+    time_unit: str = "days"
+    value_period: str = "D"
+    attributes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("windows", "trend_windows", "attributes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        for name in ("windows", "trend_windows"):
+            days = getattr(self, name)
+            if not days or len(set(days)) != len(days) or any(int(d) != d or d <= 0 for d in days):
+                raise ValueError(f"FeatureConfig.{name} must be distinct positive whole days, got {days}")
+        if int(self.effort_window) != self.effort_window or self.effort_window <= 0:
+            raise ValueError(f"FeatureConfig.effort_window must be positive whole days, got {self.effort_window}")
+        if self.time_unit not in TIME_UNITS:
+            raise ValueError(f"FeatureConfig.time_unit must be one of {tuple(TIME_UNITS)}, got {self.time_unit!r}")
+        if self.value_period not in VALUE_PERIODS:
+            raise ValueError(f"FeatureConfig.value_period must be one of {tuple(VALUE_PERIODS)}, "
+                             f"got {self.value_period!r}")
+        if len(set(self.attributes)) != len(self.attributes):
+            raise ValueError(f"FeatureConfig.attributes has duplicates: {self.attributes}")

@@ -1,0 +1,55 @@
+"""The registry of feature builders: what each needs, what it returns, and what each column means.
+
+A builder is a function (history, config) -> {column: values per customer}, where
+`history` (cxmodels.features.history.History) holds the dataset's rows of a
+population strictly before the cut-off. It runs only when all its tables are present.
+Adding a feature: write the function, declare its columns, add an entry here, add a test.
+The order here is the column order of the matrix; tenure comes late because it reuses
+the first-seen times every earlier builder's tables leave behind.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cxmodels.features import attributes, behaviour, effort, value, voice
+from cxmodels.features.columns import Column
+from cxmodels.features.config import FeatureConfig
+
+
+@dataclass(frozen=True)
+class Builder:
+    """One feature builder: its name, the tables it needs, its declared columns and the function."""
+
+    name: str
+    tables: tuple[str, ...]
+    columns: Callable[[FeatureConfig], tuple[Column, ...]]
+    build: Callable[..., dict]
+
+    def can_run(self, dataset) -> bool:
+        """True when every table it needs is present."""
+        return all(getattr(dataset, table) is not None for table in self.tables)
+
+
+REGISTRY: tuple[Builder, ...] = (
+    Builder("purchases", ("transactions",), behaviour.purchase_columns, behaviour.purchases),
+    Builder("engagement", ("events",), behaviour.engagement_columns, behaviour.engagement),
+    Builder("effort", ("contacts",), effort.effort_columns, effort.effort),
+    Builder("voice", ("surveys",), voice.voice_columns, voice.voice),
+    Builder("value", ("transactions",), value.value_columns, value.value),
+    Builder("tenure", ("transactions",), behaviour.tenure_columns, behaviour.tenure),
+    Builder("attributes", ("customers",), attributes.attribute_columns, attributes.attributes),
+)
+
+
+def builder(name: str) -> Builder:
+    """The registered builder of that name."""
+    for entry in REGISTRY:
+        if entry.name == name:
+            return entry
+    raise KeyError(f"no feature builder named {name!r}; known: {[entry.name for entry in REGISTRY]}")
+
+
+def describe(config: FeatureConfig | None = None) -> dict[str, str]:
+    """Every feature column the registry can produce under `config`, with its plain-words description."""
+    config = config or FeatureConfig()
+    return {column.name: column.description for entry in REGISTRY for column in entry.columns(config)}

@@ -1,0 +1,97 @@
+"""Training snapshots: features as of each cut-off, joined with labels from the horizon after it.
+
+Labels for horizon H read only rows with as_of <= timestamp < as_of + H
+(DATA_CONTRACT.md, "Time"); churn follows "Churn definitions": contractual when a
+cancellations table is present, else non-contractual.
+"""
+
+import pandas as pd
+
+from cxmodels.features.codes import CustomerCodes
+from cxmodels.features.config import FeatureConfig
+from cxmodels.features.grouping import count, distinct_days, total
+from cxmodels.features.history import as_population, customers_with_rows, floats, known_customers, select_rows
+from cxmodels.features.matrix import build_features
+from cxmodels.features.timeutil import DAY_NS, epoch_ns, to_ns, utc_timestamp
+
+LABEL_COLUMNS = ("churned", "future_purchases", "future_spend")
+
+
+def snapshot_population(dataset, as_of, codes: CustomerCodes | None = None) -> pd.Index:
+    """The customers a snapshot scores, sorted.
+
+    Contractual: known before `as_of` and not cancelled before it. Non-contractual:
+    at least one purchase before `as_of`.
+    """
+    codes = codes if codes is not None else CustomerCodes(dataset)
+    as_of_ns = to_ns(as_of)
+    if dataset.is_contractual:
+        cancelled = customers_with_rows(dataset.cancellations["timestamp"], codes("cancellations"), as_of_ns)
+        population = known_customers(dataset, as_of_ns, codes).difference(cancelled)
+    else:
+        transactions = dataset.transactions
+        purchase = floats(transactions["amount"]) >= 0
+        population = customers_with_rows(transactions["timestamp"], codes("transactions"), as_of_ns, purchase)
+        population = population.sort_values()
+    return pd.Index(population, dtype="str", name="customer_id")
+
+
+def labels(dataset, as_of, horizon_days: int, population=None, codes: CustomerCodes | None = None) -> pd.DataFrame:
+    """Per customer (default: `snapshot_population`): what happens in [as_of, as_of + horizon_days).
+
+    churned: a cancellation in the window (contractual) or no purchase in it (non-contractual);
+    future_purchases: distinct days with a purchase (amount >= 0); future_spend: sum of amounts, net of refunds.
+    """
+    _check_horizon(horizon_days)
+    codes = codes if codes is not None else CustomerCodes(dataset)
+    population = snapshot_population(dataset, as_of, codes) if population is None else as_population(population)
+    n, start = len(population), to_ns(as_of)
+    end = start + int(horizon_days) * DAY_NS
+    window = select_rows(dataset.transactions, codes("transactions"), population, start, end)
+    amount = window.numbers("amount")
+    bought = amount >= 0
+    future_purchases = count(distinct_days(window.code[bought], window.time[bought])[0], n)
+    if dataset.is_contractual:
+        cancelled = select_rows(dataset.cancellations, codes("cancellations"), population, start, end)
+        churned = count(cancelled.code, n) > 0
+    else:
+        churned = future_purchases == 0
+    future_spend = total(window.code, amount, n)
+    return pd.DataFrame(dict(zip(LABEL_COLUMNS, (churned, future_purchases, future_spend))), index=population)
+
+
+def _check_horizon(horizon_days) -> None:
+    if horizon_days <= 0 or int(horizon_days) != horizon_days:
+        raise ValueError(f"horizon_days must be a positive whole number of days, got {horizon_days}")
+
+
+def observed_until(dataset) -> pd.Timestamp:
+    """The end of the day of the latest timestamp in any table: labels are complete up to here."""
+    latest = max((int(epoch_ns(frame["timestamp"]).max()) for frame in dataset.tables.values()
+                  if "timestamp" in frame.columns and len(frame)), default=0)
+    return pd.Timestamp((latest // DAY_NS + 1) * DAY_NS, tz="UTC")
+
+
+def build_snapshots(dataset, as_of_dates, horizon_days: int, config: FeatureConfig | None = None) -> pd.DataFrame:
+    """One frame of all snapshots: as_of, customer_id, the features and the labels, one row per customer and cut-off.
+
+    Raises ValueError when a label window ends after the data does (its labels would be censored).
+    """
+    _check_horizon(horizon_days)
+    stamps = [utc_timestamp(as_of) for as_of in as_of_dates]
+    if not stamps or len(set(stamps)) != len(stamps):
+        raise ValueError(f"as_of_dates must be distinct and not empty, got {as_of_dates}")
+    horizon = pd.Timedelta(days=int(horizon_days))
+    end = observed_until(dataset)
+    late = [str(stamp) for stamp in stamps if stamp + horizon > end]
+    if late:
+        raise ValueError(f"label windows of {horizon_days} days from {late} end after the data ({end})")
+    codes = CustomerCodes(dataset)
+    frames = []
+    for stamp in stamps:
+        population = snapshot_population(dataset, stamp, codes)
+        features = build_features(dataset, stamp, config, population, codes)
+        frame = features.join(labels(dataset, stamp, horizon_days, population, codes)).reset_index()
+        frame.insert(0, "as_of", stamp.as_unit("ns"))  # the contract's datetime dtype
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

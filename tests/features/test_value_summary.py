@@ -1,0 +1,54 @@
+"""The value summary against lifetimes on CDNOW, and by hand."""
+
+import pandas as pd
+import pytest
+from lifetimes.utils import summary_data_from_transaction_data
+from worlds import tiny
+
+from cxmodels.data.samples import cdnow
+from cxmodels.features import FeatureConfig, build_features, value_summary
+
+AS_OF = "1997-10-01"
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["sample", "master"])
+def transactions(request):
+    return cdnow(sample=request.param)["transactions"]
+
+
+@pytest.mark.parametrize(("freq", "multiplier", "period", "unit"),
+                         [("D", 1, "D", "days"), ("D", 7, "D", "weeks"), ("W", 1, "W", "weeks")])
+def test_equals_lifetimes_on_cdnow(transactions, freq, multiplier, period, unit):
+    naive = transactions.assign(timestamp=transactions["timestamp"].dt.tz_localize(None))
+    if freq == "W":  # lifetimes keeps every row of the last week, even after observation_period_end: not we
+        naive = naive[naive["timestamp"] < pd.Timestamp(AS_OF)]
+    expected = summary_data_from_transaction_data(
+        naive, "customer_id", "timestamp", "amount", observation_period_end="1997-09-30", freq=freq,
+        freq_multiplier=multiplier,
+    ).sort_index()
+    ours = value_summary(transactions, AS_OF, period=period, time_unit=unit)
+    assert list(ours.index) == list(expected.index) and ours.index.name == "customer_id"
+    pd.testing.assert_frame_equal(ours, expected, check_names=False, check_index_type=False, rtol=1e-9)
+
+
+def test_by_hand():
+    dataset = tiny(transactions=[
+        ("a", "2024-01-01", 10), ("a", "2024-03-01 09:00", 5), ("a", "2024-03-01 18:00", 15), ("a", "2024-05-01", 0),
+        ("a", "2024-06-15", 30), ("a", "2024-06-20", -8), ("a", "2024-07-01", 99),
+        ("b", "2024-06-30 23:00", 7), ("c", "2024-06-01", -4),
+    ])
+    summary = value_summary(dataset.transactions, "2024-07-01")
+    assert list(summary.index) == ["a", "b"]  # c only had a refund
+    assert summary.loc["a"].tolist() == pytest.approx([3, 166, 181, 50 / 3])
+    assert summary.loc["b"].tolist() == [0, 0, 0, 0]
+    weeks = value_summary(dataset.transactions, "2024-07-01", time_unit="weeks")
+    assert weeks.loc["a", "T"] == pytest.approx(181 / 7)
+    matrix = build_features(dataset, "2024-07-01", FeatureConfig(time_unit="weeks"))
+    pd.testing.assert_frame_equal(matrix.loc[["a", "b"], list(weeks.columns)], weeks, check_names=False)
+    assert matrix.loc["c", list(weeks.columns)].isna().all()
+
+
+def test_weekly_periods_start_on_monday():
+    dataset = tiny(transactions=[("a", "2024-06-02", 10), ("a", "2024-06-03", 20), ("a", "2024-06-09", 30)])
+    summary = value_summary(dataset.transactions, "2024-06-17", period="W", time_unit="weeks")  # Sun, Mon, Sun
+    assert summary.loc["a"].tolist() == [1, 1, 2, 50]
