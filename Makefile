@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DIR ?= demo-output
+BENCH_DIR ?= bench-output
+BENCH_CUSTOMERS ?= 1000000
 
 .PHONY: demo test test-slow bench clean
 
@@ -25,8 +27,12 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
+# Each step is its own process, so each peak memory figure is that step's alone.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/simulate_bench.py 100000
+	$(BIN)/python benchmarks/simulate_bench.py $(BENCH_CUSTOMERS) --out $(BENCH_DIR)/world
+	$(BIN)/python benchmarks/validate_bench.py $(BENCH_DIR)/world
+	$(BIN)/python benchmarks/features_bench.py --data-dir $(BENCH_DIR)/world
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR)
+	rm -rf $(VENV) $(DEMO_DIR) $(BENCH_DIR)

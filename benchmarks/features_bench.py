@@ -23,7 +23,7 @@ import pyarrow as pa
 from cxmodels.data.contract import TABLES
 from cxmodels.data.dataset import Dataset
 from cxmodels.features import REGISTRY, FeatureConfig, build_features, run_builder, value_summary
-from cxmodels.features.codes import CustomerCodes
+from cxmodels.data.codes import CustomerCodes
 from cxmodels.features.history import History
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxmodels.features.codes import CustomerCodes, encode_text, positions, to_arrow
+from cxmodels.data.codes import CustomerCodes, encode_text, positions, to_arrow
 from cxmodels.features.grouping import INT64_MAX, smallest
 from cxmodels.features.timeutil import NAT, epoch_ns, to_ns, utc_timestamp, within
 

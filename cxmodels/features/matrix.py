@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from cxmodels.features.codes import CustomerCodes
+from cxmodels.data.codes import CustomerCodes
 from cxmodels.features.config import FeatureConfig
 from cxmodels.features.history import History
 from cxmodels.features.registry import REGISTRY, Builder

@@ -7,7 +7,7 @@ cancellations table is present, else non-contractual.
 
 import pandas as pd
 
-from cxmodels.features.codes import CustomerCodes
+from cxmodels.data.codes import CustomerCodes
 from cxmodels.features.config import FeatureConfig
 from cxmodels.features.grouping import count, distinct_days, total
 from cxmodels.features.history import as_population, customers_with_rows, floats, known_customers, select_rows

@@ -16,7 +16,7 @@ Gamma-Gamma model can take. Zero-amount orders are purchases, as in lifetimes.
 import numpy as np
 import pandas as pd
 
-from cxmodels.features.codes import encode_text
+from cxmodels.data.codes import encode_text
 from cxmodels.features.columns import Column
 from cxmodels.features.config import TIME_UNITS, VALUE_PERIODS
 from cxmodels.features.grouping import distinct, largest, smallest, total

@@ -8,6 +8,8 @@ datetime, UTC).
 import numpy as np
 import pandas as pd
 
+from cxmodels.data.codes import encode_text
+
 PERIODS = {"week": "W-SUN", "month": "M", "quarter": "Q-DEC"}
 ALL = "all"  # the segment of every row when no segment column is asked for
 UNKNOWN = "unknown"  # customers missing from `customers`, or with no value in the segment column
@@ -46,15 +48,8 @@ def as_nanoseconds(timestamps: pd.Series) -> np.ndarray:
 
 
 def customer_codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
-    """Each row's customer as a code into the distinct customer ids (strings): `ids[codes]` is the column.
-
-    Works alike whether `customer_id` was loaded as strings or as a categorical of strings,
-    and hashes the ids once, so every later step groups on integers.
-    """
-    ids = frame["customer_id"]
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        return ids.cat.codes.to_numpy(dtype=np.intp), ids.cat.categories.astype("str")
-    return pd.factorize(ids)
+    """Each row's customer as a code into the distinct customer ids (strings): `ids[codes]` is the column."""
+    return encode_text(frame["customer_id"])
 
 
 def customer_index(frame: pd.DataFrame) -> pd.Index:
