@@ -105,8 +105,24 @@ def _load_or_exit(data_dir: Path):
         raise typer.Exit(error.report.exit_code) from None
 
 
+def _check_as_of(value: str) -> str:
+    """Refuse a cut-off that is not a date or datetime, naming it."""
+    import pandas as pd
+
+    try:
+        pd.Timestamp(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO date or datetime (e.g. 2025-01-01)") from None
+    return value
+
+
 AsOf = Annotated[
-    str, typer.Option("--as-of", help="Cut-off (ISO date or datetime, UTC): only rows strictly before it are used.")
+    str,
+    typer.Option(
+        "--as-of",
+        callback=_check_as_of,
+        help="Cut-off (ISO date or datetime, UTC): only rows strictly before it are used.",
+    ),
 ]
 
 
@@ -123,9 +139,15 @@ def features(
     """Build every feature whose tables are present, as of a cut-off, one row per customer."""
     from cxmodels.features import FeatureConfig, build_features
 
+    try:
+        config = FeatureConfig(attributes=tuple(attribute or ()), time_unit=time_unit)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     dataset = _load_or_exit(data_dir)
-    config = FeatureConfig(attributes=tuple(attribute or ()), time_unit=time_unit)
-    matrix = build_features(dataset, as_of, config)
+    try:
+        matrix = build_features(dataset, as_of, config)
+    except ValueError as error:  # e.g. an attribute that is not a customers column
+        raise typer.BadParameter(str(error)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     matrix.to_parquet(out)
     typer.echo(f"Wrote {out}: {len(matrix):,} customers x {matrix.shape[1]} features as of {as_of}")

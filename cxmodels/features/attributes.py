@@ -18,7 +18,7 @@ def attributes(history, config) -> dict:
     out = {}
     for name in config.attributes:
         if name not in customers.columns or name == "customer_id":
-            raise KeyError(f"attribute {name!r} is not a column of the customers table")
+            raise ValueError(f"attribute {name!r} is not a column of the customers table")
         column = customers[name]
         if pd.api.types.is_datetime64_any_dtype(column):
             raise ValueError(f"attribute {name!r} is a date; dates are not attributes (signup_date gives tenure_days)")

@@ -25,7 +25,7 @@ def test_text_as_category_numbers_as_float():
 
 def test_no_attributes_by_default_and_unknown_ones_fail():
     assert "plan" not in build_features(dataset(), "2024-07-01").columns
-    with pytest.raises(KeyError, match="colour"):
+    with pytest.raises(ValueError, match="colour"):
         build_features(dataset(), "2024-07-01", FeatureConfig(attributes=("colour",)))
 
 
