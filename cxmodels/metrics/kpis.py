@@ -8,8 +8,8 @@ Definitions (n is the sample size the interval rests on):
 - ces_mean: mean ces score, 1-7 with 7 = very easy (t).
 - churn_rate, retention_rate: see `cxmodels.metrics.retention`. n = customers in the
   base at the period's start.
-- first_contact_resolution: contacts sharing a case_id are one case (a contact without
-  case_id is a case of its own); a case belongs to the period and segment of its first
+- first_contact_resolution: a customer's contacts sharing a case_id are one case (a
+  contact without case_id is a case of its own); a case belongs to the period and segment of its first
   contact. Its resolution is known when any of its contacts has `resolved` filled in;
   it is resolved at first contact when it has exactly one contact and that contact is
   resolved. Share over the cases whose resolution is known (Wilson). n = cases.
@@ -179,13 +179,18 @@ def _first_contact_resolution(contacts: pd.DataFrame, segment: pd.Series, by: st
 
 
 def _case_numbers(contacts: pd.DataFrame) -> np.ndarray:
-    """A number per case: contacts sharing a case_id are one case, a contact without one is its own."""
+    """A number per case: one customer's contacts sharing a case_id are one case; a contact without one is its own.
+
+    Keyed by (customer, case_id) like the effort features, so a case_id reused by
+    another customer is another case.
+    """
     if "case_id" not in contacts.columns:
         return np.arange(len(contacts))
+    customer, _ = customer_codes(contacts)
     case, _ = pd.factorize(contacts["case_id"])  # -1 where missing
-    missing = case < 0
-    case[missing] = case.max(initial=-1) + 1 + np.arange(missing.sum())
-    return case
+    key = customer.astype(np.int64) * (case.max(initial=0) + 1) + case
+    key[case < 0] = -1 - np.flatnonzero(case < 0)  # each loose contact a case of its own
+    return pd.factorize(key)[0]
 
 
 def _conversion_rate(

@@ -260,6 +260,14 @@ def test_first_contact_resolution_with_cases_and_loose_contacts():
         6, 0.5]  # seven January contacts, one with unknown resolution
 
 
+def test_a_case_id_reused_by_another_customer_is_another_case():
+    contacts = frame(customer_id=["a", "b"], timestamp=utc("2024-01-05", "2024-01-06"), channel="phone",
+                     case_id=["k1", "k1"], resolved=pd.array([True, True], dtype="boolean"))
+    fcr = only(kpi_table(Dataset(transactions=TX, contacts=contacts)), "first_contact_resolution",
+               period="2024-01-01")
+    assert fcr[["n", "value"]].tolist() == [2, 1.0]  # two one-contact cases, both resolved
+
+
 def test_handling_and_response_times():
     handle, wait = [60.0, 120.0, np.nan, 30.0], [10.0, 20.0, 30.0, 40.0]
     contacts = frame(customer_id="a", timestamp=utc(*["2024-01-03"] * 4), channel="phone",
