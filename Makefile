@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/simulate_bench.py $(BENCH_CUSTOMERS) --out $(BENCH_DIR)/world
 	$(BIN)/python benchmarks/validate_bench.py $(BENCH_DIR)/world
 	$(BIN)/python benchmarks/features_bench.py --data-dir $(BENCH_DIR)/world
+	$(BIN)/python benchmarks/btyd_bench.py --customers $(BENCH_CUSTOMERS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) $(BENCH_DIR)

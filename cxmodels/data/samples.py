@@ -11,7 +11,8 @@ day. They are separate orders, so each line gets its own `order_id` (its line
 number in the file) and the contract's exact-duplicate rule does not reject them.
 """
 
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 
 import pandas as pd
 
@@ -20,7 +21,8 @@ SAMPLE_CUSTOMERS, SAMPLE_ROWS = 2_357, 6_919
 
 
 def _read_cdnow(sample: bool) -> pd.DataFrame:
-    folder = files("lifetimes") / "datasets"
+    # Located, not imported: importing lifetimes changes the global warnings filters.
+    folder = Path(find_spec("lifetimes").origin).parent / "datasets"
     if sample:
         # No header: master id, sample id, date, number of CDs, dollar value.
         names = ["customer_id", "sample_id", "date", "quantity", "amount"]

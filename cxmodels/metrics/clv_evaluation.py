@@ -26,6 +26,21 @@ def spearman(actual, predicted) -> float:
     return float(spearmanr(actual, predicted).statistic)
 
 
+def holdout_scores(actual, predicted) -> dict[str, float]:
+    """Per-customer rmse and mae; spearman and normalized_gini (ranking); decile_mape and
+    total_ratio (sum predicted / sum actual) (calibration)."""
+    actual, predicted = _pair(actual, predicted)
+    error = predicted - actual
+    return {
+        "rmse": float(np.sqrt(np.mean(error**2))),
+        "mae": float(np.mean(np.abs(error))),
+        "spearman": spearman(actual, predicted),
+        "normalized_gini": normalized_gini(actual, predicted),
+        "decile_mape": decile_mape(actual, predicted),
+        "total_ratio": float(predicted.sum() / actual.sum()),
+    }
+
+
 def decile_table(actual, predicted, bins: int = 10) -> pd.DataFrame:
     """Customers ranked by predicted, cut into `bins` groups of equal size (1 = highest predicted):
     customers, mean_predicted and mean_actual per group."""

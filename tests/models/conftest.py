@@ -1,0 +1,24 @@
+import pytest
+
+from cxmodels.data import Dataset
+from cxmodels.data.samples import cdnow
+from cxmodels.features import labels, value_summary
+
+CALIBRATION_END = "1997-10-01"  # the summary covers days up to 1997-09-30: weeks 0-39
+HOLDOUT_DAYS = 273  # weeks 40-78: [1997-10-01, 1998-07-01)
+
+
+@pytest.fixture(scope="session")
+def cdnow_sample() -> Dataset:
+    return Dataset(**cdnow(sample=True))
+
+
+@pytest.fixture(scope="session")
+def cdnow_weeks(cdnow_sample):
+    """The CDNOW sample's value summary in weeks, as Fader, Hardie & Lee (2005) prepared it."""
+    return value_summary(cdnow_sample.transactions, CALIBRATION_END, period="D", time_unit="weeks")
+
+
+@pytest.fixture(scope="session")
+def cdnow_holdout(cdnow_sample, cdnow_weeks):
+    return labels(cdnow_sample, CALIBRATION_END, HOLDOUT_DAYS, population=cdnow_weeks.index)

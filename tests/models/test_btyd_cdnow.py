@@ -1,0 +1,42 @@
+"""The BTYD models against the published CDNOW results (Fader, Hardie & Lee 2005a, 2005b; Fader & Hardie note 009).
+
+The 2,357-customer CDNOW sample, same-day orders merged, time in weeks, calibration in
+weeks 0-39 (to 1997-09-30), holdout in weeks 40-78 (to 1998-06-30).
+"""
+
+import pytest
+
+from cxmodels.metrics.clv_evaluation import conditional_expectation_by_frequency
+from cxmodels.models import BTYDModel
+from conftest import HOLDOUT_DAYS
+
+PUBLISHED = {
+    "bgnbd": {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262},  # BG/NBD paper, section 4
+    "pareto": {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.66},  # BG/NBD paper, section 4
+}
+PUBLISHED_SPEND = {"p": 6.25, "q": 3.74, "gamma": 15.44}  # "RFM and CLV" (2005b), 946 repeat buyers
+# BG/NBD paper, figure 5: mean holdout purchases by calibration frequency 0, 1, ..., 6, 7+
+PUBLISHED_ACTUAL = [0.237, 0.697, 1.393, 1.560, 2.532, 2.947, 3.862, 6.359]
+PUBLISHED_EXPECTED = [0.225, 0.523, 1.044, 1.520, 2.164, 2.654, 3.504, 6.157]
+
+
+@pytest.mark.parametrize("model", sorted(PUBLISHED))
+def test_parameters_match_the_literature(cdnow_weeks, model):
+    fitted = BTYDModel(model, time_unit="weeks").fit(cdnow_weeks)
+    assert fitted.penalizer_ == 0.0
+    assert fitted.n_customers_ == 2357
+    for name, published in {**PUBLISHED[model], **PUBLISHED_SPEND}.items():
+        assert fitted.params_[name] == pytest.approx(published, rel=0.01), name
+    assert fitted.n_spend_customers_ == 946 and fitted.n_spend_left_out_ == 2357 - 946
+
+
+def test_conditional_expectations_match_the_literature(cdnow_weeks, cdnow_holdout):
+    fitted = BTYDModel("bgnbd", time_unit="weeks").fit(cdnow_weeks)
+    predicted = fitted.expected_purchases(cdnow_weeks, HOLDOUT_DAYS)
+    table = conditional_expectation_by_frequency(cdnow_weeks["frequency"], cdnow_holdout["future_purchases"],
+                                                 predicted)
+    assert list(table.index) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
+    assert table["customers"].sum() == 2357
+    assert table["actual"].tolist() == pytest.approx(PUBLISHED_ACTUAL, abs=5e-4)  # our data preparation
+    assert table["predicted"].tolist() == pytest.approx(PUBLISHED_EXPECTED, abs=0.01)
+    assert cdnow_holdout["future_purchases"].sum() == 1882
