@@ -21,7 +21,7 @@ import pandas as pd
 
 from cxmodels.data.simulate import simulate, true_churn_probability
 from cxmodels.data.validate import validate_tables
-from cxmodels.features import FeatureConfig, build_snapshots, builder
+from cxmodels.features import FeatureConfig, build_snapshots, builder, families
 from cxmodels.models.churn import ChurnModel
 from cxmodels.models.churn_baselines import BGNBDChurnBaseline, LogisticChurnBaseline
 from cxmodels.models.churn_evaluation import evaluate_out_of_time, features_and_churn, out_of_time_split
@@ -81,6 +81,8 @@ def report(name: str, result: dict, figures: Path | None) -> None:
     print(f"top drivers (mean |contribution|, * = effort); best effort feature at rank {ranks[0]}:")
     for rank, (feature, value) in enumerate(importance.head(10).items(), 1):
         print(f"  {rank:2d}. {feature:<36}{'*' if feature in effort else ' '} {value:.3f}")
+    by_family = importance.groupby(importance.index.map(families(CONFIG))).sum().sort_values(ascending=False)
+    print("  by feature family (summed):", ", ".join(f"{name} {value:.3f}" for name, value in by_family.items()))
 
     reasons = model.explain(_examples(model, X_test))
     print("reasons of five customers (highest risk, then the 99th, 90th, 50th and 10th percentile):")

@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from cxmodels.features import REGISTRY, FeatureConfig
+from cxmodels.features import families
 from cxmodels.metrics.classification import calibration_table, gain_curve, roc_auc, roc_curve
 from cxmodels.metrics.grouping import ALL
 from cxmodels.metrics.kpis import KPIS, KpiInfo
@@ -173,14 +173,14 @@ def gain_figure(y, predictions: dict) -> Figure:
 def feature_importance_figure(importance: pd.Series, top: int = 15, config=None) -> Figure:
     """The `top` features by mean absolute contribution (a `ChurnModel.feature_importance` series),
     largest on top, coloured by feature family (the registry's builder under `config`)."""
-    family = {column.name: entry.name for entry in REGISTRY for column in entry.columns(config or FeatureConfig())}
+    family_of = families(config)
     shown = importance.head(top)[::-1]
-    families = np.array([family.get(name, "other") for name in shown.index])
+    family = np.array([family_of.get(name, "other") for name in shown.index])
     position = np.arange(len(shown))
     figure, axes = _model_figure()
     figure.set_size_inches(8, 0.3 * len(shown) + 1.5)
-    for name in dict.fromkeys(families[::-1]):  # legend in order of the largest feature of each family
-        axes.barh(position[families == name], shown.to_numpy()[families == name], label=name)
+    for name in dict.fromkeys(family[::-1]):  # legend in order of the largest feature of each family
+        axes.barh(position[family == name], shown.to_numpy()[family == name], label=name)
     axes.set_yticks(position, shown.index.astype(str))
     axes.set_title("What drives the churn risk")
     axes.set_xlabel("Mean absolute contribution to the churn log-odds")

@@ -21,7 +21,7 @@ class SnapshotSettings:
 
     horizon_days: int = 90
     count: int = 4
-    spacing_days: int = 30
+    spacing_days: int = 90
 
     def __post_init__(self) -> None:
         for name in ("horizon_days", "count", "spacing_days"):

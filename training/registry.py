@@ -55,6 +55,9 @@ def log_model(estimator, wrapper, name: str, input_example: pd.DataFrame, output
     return str(info.registered_model_version)
 
 
+MIN_IMPROVEMENT = 1e-9  # a challenger must beat the champion by more than floating-point noise
+
+
 def decide(score: float, champion_score: float | None, promote: bool | None,
            champion_error: str | None = None) -> tuple[bool, str]:
     """Whether the new version becomes champion, and why. A champion that cannot score the held-out
@@ -65,7 +68,7 @@ def decide(score: float, champion_score: float | None, promote: bool | None,
         return True, f"the champion cannot score the held-out snapshot: {champion_error}"
     if champion_score is None:
         return True, "no champion to beat"
-    if score > champion_score:
+    if score > champion_score + MIN_IMPROVEMENT:
         return True, f"beats the champion ({score:.4f} > {champion_score:.4f})"
     return False, f"does not beat the champion ({score:.4f} <= {champion_score:.4f})"
 

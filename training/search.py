@@ -21,7 +21,7 @@ def fit_best(X, y, config) -> tuple[ChurnModel, list[dict]]:
     fitted, trials = [], []
     for settings in grid(config):
         model = ChurnModel(**settings.model_params(), feature_config=config.features,
-                           random_state=config.seed).fit(X, y)
+                           horizon_days=config.snapshots.horizon_days, random_state=config.seed).fit(X, y)
         loss = model.booster_.best_score["valid_0"]["binary_logloss"]
         fitted.append((loss, model))
         trials.append({"params": {f"churn.{name}": getattr(settings, name) for name in varied},

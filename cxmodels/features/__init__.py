@@ -2,11 +2,11 @@
 
 from cxmodels.features.config import FeatureConfig
 from cxmodels.features.matrix import build_features, run_builder
-from cxmodels.features.registry import REGISTRY, Builder, builder, describe
+from cxmodels.features.registry import REGISTRY, Builder, builder, describe, families
 from cxmodels.features.snapshots import LABEL_COLUMNS, build_snapshots, labels, snapshot_population
 from cxmodels.features.value import value_summary
 
 __all__ = [
     "LABEL_COLUMNS", "REGISTRY", "Builder", "FeatureConfig", "build_features", "build_snapshots", "builder", "describe",
-    "labels", "run_builder", "snapshot_population", "value_summary",
+    "families", "labels", "run_builder", "snapshot_population", "value_summary",
 ]

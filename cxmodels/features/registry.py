@@ -53,3 +53,10 @@ def describe(config: FeatureConfig | None = None) -> dict[str, str]:
     """Every feature column the registry can produce under `config`, with its plain-words description."""
     config = config or FeatureConfig()
     return {column.name: column.description for entry in REGISTRY for column in entry.columns(config)}
+
+
+def families(config: FeatureConfig | None = None) -> dict[str, str]:
+    """Every feature column the registry can produce under `config`, with the builder that makes it
+    (its family: purchases, engagement, effort, voice, value, tenure, attributes)."""
+    config = config or FeatureConfig()
+    return {column.name: entry.name for entry in REGISTRY for column in entry.columns(config)}

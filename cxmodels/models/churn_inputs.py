@@ -24,9 +24,10 @@ class UnknownCategoryWarning(UserWarning):
 
 
 class ChurnEstimator(ClassifierMixin, BaseEstimator):
-    """The input handling every churn model shares; subclasses fit on the numeric matrix it makes.
+    """What every churn model shares: predict_proba and predict from the subclass's churn probability,
+    and the checks of X and y; `_learn_inputs` and `_inputs` turn X into the numeric matrix models fit on.
 
-    Learned here: `feature_names_in_` (the feature columns, without `as_of` and `customer_id`),
+    Learned by `_learn_inputs`: `feature_names_in_` (the feature columns, without `as_of` and `customer_id`),
     `categories_` ({column: categories} of the text and category columns) and `classes_`.
     """
 

@@ -7,7 +7,7 @@ import pytest
 from worlds import AS_OF, tiny
 
 from cxmodels.data.dataset import Dataset
-from cxmodels.features import REGISTRY, FeatureConfig, build_features, describe
+from cxmodels.features import REGISTRY, FeatureConfig, build_features, describe, families
 
 
 def test_default_population_is_every_customer_known_before_as_of(world):
@@ -48,6 +48,14 @@ def test_every_column_is_described_in_words():
     assert list(descriptions) == names and len(set(names)) == len(names)
     assert all(len(text.split()) >= 2 for text in descriptions.values())
     assert descriptions["purchases_90d"] == "purchases in the last 90 days"
+
+
+def test_every_column_has_its_family():
+    config = FeatureConfig(attributes=("plan",))
+    family = families(config)
+    assert list(family) == list(describe(config))
+    assert family["repeat_contact_rate_90d"] == "effort" and family["nps_latest"] == "voice"
+    assert family["plan"] == "attributes"
 
 
 def test_config_is_checked():

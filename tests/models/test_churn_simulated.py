@@ -46,20 +46,22 @@ def test_small_world_end_to_end():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("contractual", [False, True], ids=["non_contractual", "contractual"])
-def test_beats_the_baselines_and_approaches_the_oracle(contractual):
-    table, model, test = evaluate(40_000, contractual)
+@pytest.mark.parametrize("contractual, customers", [(False, 20_000), (True, 40_000)],
+                         ids=["non_contractual", "contractual"])
+def test_beats_the_baselines_and_approaches_the_oracle(contractual, customers):
+    """The contractual world needs more customers: there the model leads logistic regression by 0.01 AUC."""
+    table, model, test = evaluate(customers, contractual)
     ours, oracle = table.loc["churn_model"], table.loc["oracle"]
     assert ours["roc_auc"] > table.loc["logistic", "roc_auc"]
     assert ours["roc_auc"] > table.loc["bgnbd", "roc_auc"]
     assert ours["brier"] < table.loc["bgnbd", "brier"]
     assert abs(ours["mean_predicted"] - ours["churn_rate"]) < 0.01  # calibrated on the later period
     # Measured (benchmarks/churn_eval.py, the same worlds): ROC-AUC 0.018 (non-contractual) and 0.165
-    # (contractual) below the oracle, Brier 45 % and 44 % above it. A booster trained on the oracle's own
+    # (contractual) below the oracle, Brier 47 % and 44 % above it. A booster trained on the oracle's own
     # probabilities with these features does no better: the gap is the latent state the features miss.
     assert ours["roc_auc"] > oracle["roc_auc"] - (0.19 if contractual else 0.025)
     assert ours["brier"] < oracle["brier"] * 1.55
     importance = model.feature_importance(features_and_churn(test)[0])
     effort = {column.name for column in builder("effort").columns(CONFIG)}
     best_effort_rank = int(np.flatnonzero(importance.index.isin(effort))[0]) + 1
-    assert best_effort_rank <= (12 if contractual else 25)  # measured: 9 and 17
+    assert best_effort_rank <= (12 if contractual else 20)  # measured: 9 (contractual) and 12

@@ -22,3 +22,9 @@ def test_a_new_version_becomes_champion_when_it_beats_the_champion_or_on_request
 def test_a_champion_that_cannot_score_the_new_snapshot_is_replaced():
     promoted, reason = decide(0.6, None, None, champion_error="missing inputs ['plan']")
     assert promoted and "plan" in reason
+
+
+def test_floating_point_noise_does_not_promote():
+    promoted, _ = decide(0.9623597017220173, 0.9623597017220172, None)  # one ulp: the same model reloaded
+    assert not promoted
+    assert decide(0.9624, 0.9623, None)[0]
