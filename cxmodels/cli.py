@@ -107,12 +107,12 @@ def _load_or_exit(data_dir: Path):
 
 def _check_as_of(value: str | None) -> str | None:
     """Refuse a cut-off that is not a date or datetime, naming it."""
-    import pandas as pd
+    from cxmodels.data.cutoff import utc_timestamp
 
     if value is None:
         return value
     try:
-        pd.Timestamp(value)
+        utc_timestamp(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not an ISO date or datetime (e.g. 2025-01-01)") from None
     return value

@@ -6,7 +6,7 @@ import pandas as pd
 
 from cxmodels.data import Dataset
 from cxmodels.features.snapshots import observed_until
-from cxmodels.features.timeutil import utc_timestamp
+from cxmodels.data.cutoff import utc_timestamp
 
 
 @dataclass(frozen=True)

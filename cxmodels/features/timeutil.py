@@ -3,16 +3,10 @@
 import numpy as np
 import pandas as pd
 
+from cxmodels.data.cutoff import utc_timestamp
+
 DAY_NS = 86_400 * 10**9
 NAT = np.iinfo(np.int64).min  # how pandas stores NaT
-
-
-def utc_timestamp(value) -> pd.Timestamp:
-    """A cut-off (str, datetime or Timestamp) as a UTC Timestamp; naive values are UTC."""
-    stamp = pd.Timestamp(value)
-    if stamp is pd.NaT:
-        raise ValueError("as_of must be a date or time, got NaT")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def to_ns(value) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from cxmodels.features.timeutil import utc_timestamp
+from cxmodels.data.cutoff import utc_timestamp
 
 
 def normalized_gini(actual, predicted) -> float:

@@ -6,7 +6,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from cxmodels.features import FeatureConfig, LABEL_COLUMNS, build_features, build_snapshots, labels, value_summary
-from cxmodels.features.timeutil import utc_timestamp
+from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.metrics.clv_evaluation import holdout_scores
 from cxmodels.models.btyd import PURCHASE_COLUMNS, BTYDModel
 from cxmodels.models.btyd_formulas import PURCHASE_PARAMETERS

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.data.simulate import population
 from cxmodels.data.simulate.sampling import frame, pick, timestamps, to_seconds
 
@@ -112,8 +113,7 @@ def true_churn_probability(truth: pd.DataFrame, as_of, horizon_days: int,
     """
     if definition not in DEFINITIONS:
         raise ValueError(f"definition must be one of {DEFINITIONS}, got {definition!r}")
-    as_of = pd.Timestamp(as_of)
-    as_of = as_of.tz_localize("UTC") if as_of.tz is None else as_of.tz_convert("UTC")
+    as_of = utc_timestamp(as_of)
     churned = (truth["churn_time"] < as_of).to_numpy()
     eligible = (truth["signup_date"] < as_of).to_numpy(copy=True)
     if definition == "contractual":

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.data.contract import FILE_FORMATS, TABLES
+from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.data.io import write_tables
 from cxmodels.data.simulate.contacts import simulate_contacts
 from cxmodels.data.simulate.dirty import DIRTY_FILE, corrupt, no_dirty_rows
@@ -28,11 +29,6 @@ class World:
     end: pd.Timestamp
 
 
-def _utc(when) -> pd.Timestamp:
-    when = pd.Timestamp(when)
-    return when.tz_localize("UTC") if when.tz is None else when.tz_convert("UTC")
-
-
 def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_fraction: float = 0.0,
              start="2023-01-01", end="2026-01-01") -> World:
     """Simulate `n_customers` from signup to `end`; the same arguments give the same world.
@@ -44,7 +40,7 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
         raise ValueError(f"n_customers must be at least 1, got {n_customers}")
     if not 0 <= dirty_fraction < 1:
         raise ValueError(f"dirty_fraction must be in [0, 1), got {dirty_fraction}")
-    start, end = _utc(start), _utc(end)
+    start, end = utc_timestamp(start), utc_timestamp(end)
     if end <= start:
         raise ValueError(f"end {end} must come after start {start}")
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
