@@ -232,3 +232,113 @@ def train(
         typer.echo(promotion.summary())
     typer.echo(f"Report: {result.report_path}")
     typer.echo(f"MLflow UI: {ui_command(result.tracking_uri)}")
+
+
+ServingConfigFile = Annotated[Path | None, typer.Option(
+    "--config", exists=True, dir_okay=False, help="TOML serving configuration (keys: serving/default.toml).")]
+StoreUrl = Annotated[str | None, typer.Option(
+    "--store", help="Score store, a SQLAlchemy URL (default: the configuration's, sqlite:///scores.db).")]
+
+
+def _serving_config(path: Path | None):
+    from serving.config import load_serving_config
+
+    try:
+        return load_serving_config(path)
+    except (ValueError, OSError) as error:
+        raise typer.BadParameter(str(error), param_hint="--config") from None
+
+
+@app.command()
+def score(
+    data_dir: DataDir,
+    out: Annotated[Path, typer.Option(help="Score file to write: .parquet or .csv (written atomically).")],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", callback=_check_as_of,
+                     help="The present of the data: rows at or after it are ignored (default: just after the last "
+                          "timestamp)."),
+    ] = None,
+    config: ServingConfigFile = None,
+    store: StoreUrl = None,
+) -> None:
+    """Score every customer with the champion models: churn risk with reasons, CLV, value tier and segments.
+
+    The scores go to OUT and, as a new batch, to the score store. The models come from the MLflow
+    registry of mlruns/ (or MLFLOW_TRACKING_URI).
+    """
+    from cxmodels.data import DataValidationError
+    from serving.batch import run_batch
+    from serving.champions import ChampionError
+
+    settings = _serving_config(config)
+    try:
+        result = run_batch(data_dir, out, as_of=as_of, config=settings, store_url=store)
+    except DataValidationError as error:
+        typer.echo(error.report.to_text(), err=True)
+        raise typer.Exit(error.report.exit_code) from None
+    except (ChampionError, ValueError) as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
+    batch = result.batch
+    timing = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items())
+    typer.echo(f"Scored {batch.rows:,} customers as of {batch.as_of} (churn model v{batch.metadata['churn_model_version']}, "
+               f"CLV model v{batch.metadata['clv_model_version']}): {timing}")
+    typer.echo(f"Wrote {result.out} and batch {batch.batch_id} of the score store")
+
+
+def _latest_batch(config: Path | None, store: str | None):
+    """The score store and its latest complete batch; StoreError when there is none."""
+    from serving.store import ScoreStore, StoreError
+
+    scores = ScoreStore(store or _serving_config(config).store.url)
+    batch = scores.latest_batch()
+    if batch is None:
+        raise StoreError("no complete batch in the score store: run `cxmodels score` first")
+    return scores, batch
+
+
+segments_app = typer.Typer(help="Segment lists for marketing, from the latest batch of the score store.",
+                           no_args_is_help=True)
+app.add_typer(segments_app, name="segments")
+
+
+@segments_app.command("list")
+def segments_list(config: ServingConfigFile = None, store: StoreUrl = None) -> None:
+    """The segments of the latest batch: name, customers, description."""
+    from serving.store import StoreError
+
+    try:
+        scores, batch = _latest_batch(config, store)
+        counts = scores.segment_counts(batch.batch_id)
+    except StoreError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Batch {batch.batch_id}, as of {batch.as_of}, {batch.rows:,} customers")
+    width = max(map(len, batch.metadata["segments"]))
+    for name, description in batch.metadata["segments"].items():
+        typer.echo(f"{name:<{width}}  {counts.get(name, 0):>9,}  {description}")
+
+
+@segments_app.command("export")
+def segments_export(
+    name: Annotated[str, typer.Argument(help="Segment name (see `cxmodels segments list`).")],
+    out: Annotated[Path, typer.Option(help="File to write: .csv or .parquet (written atomically).")],
+    config: ServingConfigFile = None,
+    store: StoreUrl = None,
+) -> None:
+    """Write the customers of a segment in the latest batch, with their scores and reasons."""
+    from serving.files import write_atomically
+    from serving.store import StoreError
+
+    try:
+        scores, batch = _latest_batch(config, store)
+        if name not in batch.metadata["segments"]:
+            raise StoreError(f"no segment {name!r} in batch {batch.batch_id}; its segments: "
+                             f"{', '.join(batch.metadata['segments'])}")
+        members = scores.segment_members(name, batch.batch_id)
+        write_atomically(members, out)
+    except (StoreError, ValueError) as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Wrote {out}: {len(members):,} customers of segment {name} (batch {batch.batch_id}, as of {batch.as_of})")

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 import cxmodels
 from cxmodels.data import load_dataset
-from cxmodels.features import LABEL_COLUMNS, build_snapshots, labels, value_summary
+from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
 from cxmodels.metrics.classification import roc_auc
 from cxmodels.models import BTYDModel, select_btyd_model
 from serving.pyfunc import ChurnPyfunc, CLVPyfunc
@@ -26,7 +26,7 @@ from training.config import TrainingConfig
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
 from training.report import render_report
 from training.search import fit_best
-from training.snapshots import SnapshotPlan, data_as_of, plan_snapshots
+from training.snapshots import SnapshotPlan, plan_snapshots
 
 STEPS = 7  # the `with steps(...)` blocks of `train`
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over

@@ -5,6 +5,8 @@ Labels for horizon H read only rows with as_of <= timestamp < as_of + H
 cancellations table is present, else non-contractual.
 """
 
+from dataclasses import replace
+
 import pandas as pd
 
 from cxmodels.data.codes import CustomerCodes
@@ -96,3 +98,21 @@ def build_snapshots(dataset, as_of_dates, horizon_days: int, config: FeatureConf
         frame.insert(0, "as_of", stamp.as_unit("ns"))  # the contract's datetime dtype
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def data_as_of(dataset, present=None) -> tuple:
+    """The dataset as it was at `present` (rows at or after it dropped; customers signed up after it too),
+    and the present: by default just after the last timestamp (the end of its day)."""
+    if present is None:
+        return dataset, observed_until(dataset)
+    present = utc_timestamp(present)
+    tables = {name: _before(frame, present) for name, frame in dataset.tables.items()}
+    return replace(dataset, **tables), present
+
+
+def _before(frame: pd.DataFrame, present: pd.Timestamp) -> pd.DataFrame:
+    column = "timestamp" if "timestamp" in frame.columns else "signup_date" if "signup_date" in frame.columns else None
+    if column is None:
+        return frame
+    keep = frame[column].isna() | (frame[column] < present)
+    return frame[keep.to_numpy()].reset_index(drop=True)

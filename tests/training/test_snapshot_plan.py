@@ -3,7 +3,8 @@
 import pandas as pd
 
 from cxmodels.data import Dataset
-from training.snapshots import data_as_of, plan_snapshots
+from cxmodels.features import data_as_of
+from training.snapshots import plan_snapshots
 
 
 def test_the_held_out_labels_end_at_the_present_and_training_labels_by_the_held_out_cut_off():

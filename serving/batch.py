@@ -1,0 +1,53 @@
+"""A batch run: the champions score every customer of a dataset; the scores go to a file and the score store."""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxmodels.data import load_dataset
+from cxmodels.features import data_as_of
+from serving.champions import load_champions
+from serving.config import ServingConfig
+from serving.files import check_format, write_atomically
+from serving.scoring import score
+from serving.store import Batch, ScoreStore
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """The file written, the batch as stored, and the seconds each step took."""
+
+    out: Path
+    batch: Batch
+    seconds: dict[str, float]
+
+
+def run_batch(data_dir, out, as_of=None, config: ServingConfig | None = None, tracking_uri: str | None = None,
+              store_url: str | None = None) -> BatchResult:
+    """Score the customers of the dataset in `data_dir` as of `as_of` (default: just after its last
+    timestamp; rows at or after it are ignored) with the champion models; write the scores atomically to
+    `out` (.parquet or .csv) and as a new batch of the score store (`store_url`, default the config's)."""
+    config = config or ServingConfig()
+    out = check_format(out)
+    seconds, start = {}, time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal start
+        seconds[step], start = time.perf_counter() - start, time.perf_counter()
+
+    store = ScoreStore(store_url or config.store.url)
+    champions = load_champions(tracking_uri)
+    dataset, present = data_as_of(load_dataset(data_dir), as_of)
+    lap("load")
+    scores, reference = score(dataset, champions, present, config)
+    lap("score")
+    write_atomically(scores, out)
+    lap("write file")
+    catalog = config.catalog()
+    batch = store.write_batch(scores, metadata={
+        **champions.versions(), "data_dir": str(Path(data_dir).resolve()), "reference": reference,
+        "segments": {name: segment.description for name, segment in catalog.items()},
+    })
+    store.prune(config.store.keep_batches)
+    lap("write store")
+    return BatchResult(out, batch, seconds)

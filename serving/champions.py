@@ -1,0 +1,71 @@
+"""The champion models of the MLflow registry, as the estimators that score customers.
+
+MLflow stays here, at the edge: the estimators are unwrapped from their pyfunc models and
+everything after works on plain cxmodels objects.
+"""
+
+from dataclasses import dataclass
+
+import mlflow
+from mlflow.exceptions import MlflowException
+
+import cxmodels
+from cxmodels.features import FeatureConfig, describe
+from cxmodels.models import BTYDModel, ChurnModel
+from training import registry, tracking
+
+
+class ChampionError(RuntimeError):
+    """A champion model is missing, cannot be loaded, or needs features cxmodels cannot build."""
+
+
+@dataclass(frozen=True)
+class Champions:
+    """The churn and CLV champions, their registry versions, and the feature settings they were trained with."""
+
+    churn: ChurnModel
+    clv: BTYDModel
+    churn_version: str
+    clv_version: str
+
+    @property
+    def feature_config(self) -> FeatureConfig:
+        return self.churn.feature_config or FeatureConfig()
+
+    def versions(self) -> dict[str, str]:
+        return {"churn_model_version": self.churn_version, "clv_model_version": self.clv_version}
+
+
+def load_champions(tracking_uri: str | None = None) -> Champions:
+    """The current champions of `cxmodels-churn` and `cxmodels-clv` in the store at `tracking_uri`
+    (default as in training: MLFLOW_TRACKING_URI, else ./mlruns). Raises ChampionError."""
+    uri = tracking.tracking_uri(tracking_uri)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    churn, churn_version = _champion(registry.CHURN_MODEL, uri)
+    clv, clv_version = _champion(registry.CLV_MODEL, uri)
+    champions = Champions(churn, clv, churn_version, clv_version)
+    _check_features(champions)
+    return champions
+
+
+def _champion(name: str, uri: str):
+    version = registry.champion_version(name)
+    if version is None:
+        raise ChampionError(f"no champion of '{name}' in the MLflow store {uri}: train one with `cxmodels train DATA_DIR`")
+    try:
+        model = mlflow.pyfunc.load_model(registry.champion_uri(name))
+    except (MlflowException, OSError) as error:
+        raise ChampionError(f"cannot load {name} v{version} from {uri}: {error}") from error
+    return model.unwrap_python_model().estimator, version
+
+
+def _check_features(champions: Champions) -> None:
+    """Refuse a churn champion whose features this cxmodels cannot build (rule 7 of DESIGN.md)."""
+    known = describe(champions.feature_config)
+    missing = [str(name) for name in champions.churn.feature_names_in_ if name not in known]
+    if missing:
+        raise ChampionError(f"{registry.CHURN_MODEL} v{champions.churn_version} needs features this cxmodels "
+                            f"{cxmodels.__version__} cannot build: {missing}; retrain it or install the cxmodels it was "
+                            f"trained with")
+

@@ -1,0 +1,73 @@
+"""The serving configuration: risk thresholds, value tiers, the score store, the service and user segments.
+
+Read from a TOML file like `serving/default.toml`, which lists every key with its default;
+an unknown key is an error naming it (the same reader as the training configuration).
+User segments are checked against the score columns when the file is read.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cxmodels.segments import check_catalog, segment_catalog
+from serving.scoring import SEGMENT_INPUTS
+from training.config import build
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """churn_risk: "high" from `high`, "medium" from `medium`, else "low"."""
+
+    medium: float = 0.3
+    high: float = 0.6
+
+    def __post_init__(self) -> None:
+        if not 0 < self.medium < self.high < 1:
+            raise ValueError(f"risk thresholds must satisfy 0 < medium < high < 1, got {self.medium}, {self.high}")
+
+
+@dataclass(frozen=True)
+class ValueSettings:
+    """value_tier: customers above the `high` quantile of clv are "high", above `medium` "medium"."""
+
+    medium: float = 0.5
+    high: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not 0 < self.medium < self.high < 1:
+            raise ValueError(f"value quantiles must satisfy 0 < medium < high < 1, got {self.medium}, {self.high}")
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str = "sqlite:///scores.db"
+    keep_batches: int = 10
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    api_key: str = ""
+    max_request_bytes: int = 1_000_000
+    page_size: int = 100
+    max_page_size: int = 1000
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    risk: RiskSettings = field(default_factory=RiskSettings)
+    value: ValueSettings = field(default_factory=ValueSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+    segments: dict = field(default_factory=dict)
+
+    def catalog(self) -> dict:
+        """The built-in segments and the user's, by name."""
+        return segment_catalog(self.segments)
+
+
+def load_serving_config(path: Path | str | None = None) -> ServingConfig:
+    """The configuration in the TOML file at `path` (defaults when None); user segments are checked."""
+    values = tomllib.loads(Path(path).read_text()) if path is not None else {}
+    config = build(ServingConfig, values, "")
+    check_catalog(config.catalog(), SEGMENT_INPUTS)
+    return config

@@ -1,0 +1,109 @@
+"""Scores per customer as of a cut-off: churn probability and reasons, CLV, tiers, RFM scores and segments.
+
+`score` is what the batch and the service call; `score_features` is its model part, on features
+already built. A batch computes its own `reference` (the clv quantiles behind value tiers and the
+RFM quintile edges) from the customers it scores; the service applies the latest batch's, so a
+single customer is tiered against the same population.
+"""
+
+import numpy as np
+import pandas as pd
+
+from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.features import build_features, snapshot_population, value_summary
+from cxmodels.segments import assign
+
+REASONS = 3
+VALUE_SUMMARY = ["frequency", "recency", "T", "monetary_value"]
+CLV_COLUMNS = ["p_alive", "expected_purchases", "expected_order_value", "clv"]
+PROFILE_COLUMNS = ["days_since_last_purchase", "purchases_total", "spend_total", "mean_order_value", "nps_latest",
+                   "nps_category"]
+RFM = {"r_score": "days_since_last_purchase", "f_score": "purchases_total", "m_score": "spend_total"}
+QUINTILES = [0.2, 0.4, 0.6, 0.8]
+SCORE_COLUMNS = ("customer_id", "as_of", "churn_probability", "churn_risk",
+                 *(f"reason_{i}" for i in range(1, REASONS + 1)), *CLV_COLUMNS, "value_tier", *PROFILE_COLUMNS,
+                 *RFM, "segments", "churn_model_version", "clv_model_version")
+SEGMENT_INPUTS = tuple(name for name in SCORE_COLUMNS if name != "segments")  # what segment expressions read
+
+
+def score(dataset, champions, as_of, config, reference: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """The score frame (columns SCORE_COLUMNS, one row per customer of the snapshot population at `as_of`)
+    and the reference it was tiered with: `reference`, or computed from these customers when None."""
+    as_of = utc_timestamp(as_of)
+    features = build_features(dataset, as_of, champions.feature_config, snapshot_population(dataset, as_of))
+    summary = None
+    if champions.clv.time_unit != champions.feature_config.time_unit:
+        summary = value_summary(dataset.transactions, as_of, champions.feature_config.value_period,
+                                champions.clv.time_unit)
+    return score_features(features, as_of, champions, config, reference, summary)
+
+
+def score_features(features: pd.DataFrame, as_of, champions, config, reference: dict | None = None,
+                   summary: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+    """`score` on a feature matrix indexed by customer_id (`summary`: the value summary in the CLV model's
+    time unit, when the features' differs)."""
+    frame = pd.DataFrame(index=features.index)
+    explained = champions.churn.explain(features[list(champions.churn.feature_names_in_)], top=REASONS)
+    frame["churn_probability"] = explained["churn_probability"]
+    frame["churn_risk"] = risk_bands(frame["churn_probability"].to_numpy(), config.risk)
+    for i in range(1, REASONS + 1):
+        frame[f"reason_{i}"] = explained[f"reason_{i}"] if f"reason_{i}" in explained else None
+    frame[CLV_COLUMNS] = clv_scores(champions.clv, features[VALUE_SUMMARY] if summary is None else summary,
+                                    frame.index)
+    for name in PROFILE_COLUMNS:
+        frame[name] = features[name] if name in features else np.nan
+    reference = reference if reference is not None else reference_from(frame, config.value)
+    frame["value_tier"] = value_tiers(frame["clv"].to_numpy(), reference["clv"])
+    for name, source in RFM.items():
+        frame[name] = rfm_score(frame[source].to_numpy(dtype=float), reference[source], lower_is_better=name == "r_score")
+    frame = frame.reset_index()
+    frame.insert(1, "as_of", utc_timestamp(as_of).as_unit("ns"))
+    for name, version in champions.versions().items():
+        frame[name] = version
+    frame["segments"] = assign(frame, config.catalog())
+    return frame[list(SCORE_COLUMNS)], reference
+
+
+def clv_scores(clv, summary: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """CLV_COLUMNS per customer of `index`; missing for customers without a purchase (no value summary)."""
+    summary = summary.reindex(index)
+    known = summary[["frequency", "recency", "T"]].notna().all(axis=1).to_numpy()
+    values = pd.DataFrame(np.nan, index=index, columns=CLV_COLUMNS)
+    if known.any():
+        values.loc[known] = clv.predict(summary[known].astype(float))[CLV_COLUMNS].to_numpy()
+    return values
+
+
+def risk_bands(probability: np.ndarray, risk) -> np.ndarray:
+    """"low", "medium" or "high" by the thresholds of `risk` (RiskSettings)."""
+    return np.select([probability >= risk.high, probability >= risk.medium], ["high", "medium"], "low").astype(object)
+
+
+def reference_from(frame: pd.DataFrame, value) -> dict:
+    """The clv quantiles of `value` (ValueSettings) and the RFM quintile edges among these customers."""
+    def quantiles(column: str, levels) -> list[float]:
+        known = frame[column].to_numpy(dtype=float)
+        known = known[~np.isnan(known)]
+        return [float(q) for q in np.quantile(known, levels)] if len(known) else []
+
+    return {"clv": quantiles("clv", [value.medium, value.high])} | {
+        source: quantiles(source, QUINTILES) for source in RFM.values()}
+
+
+def value_tiers(clv: np.ndarray, edges: list[float]) -> np.ndarray:
+    """"high" above the upper edge, "medium" above the lower one, else "low"; missing without a clv."""
+    if not edges:
+        return np.full(len(clv), None, dtype=object)
+    tiers = np.select([clv > edges[1], clv > edges[0]], ["high", "medium"], "low").astype(object)
+    tiers[np.isnan(clv)] = None
+    return tiers
+
+
+def rfm_score(values: np.ndarray, edges: list[float], lower_is_better: bool = False) -> np.ndarray:
+    """1..5 by the quintile edges (5 the best: most recent, most frequent, highest spend); NaN when missing."""
+    if not edges:
+        return np.full(len(values), np.nan)
+    below = np.searchsorted(np.asarray(edges), values, side="left").astype(float)
+    scores = 5 - below if lower_is_better else 1 + below
+    scores[np.isnan(values)] = np.nan
+    return scores

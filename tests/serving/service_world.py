@@ -1,0 +1,102 @@
+"""A trained world with a batch in its score store, and the service running on it in its own process.
+
+Everything runs in subprocesses with the world's folder as working directory, as a user would run it,
+so MLflow's global state in the test process is never touched.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+BIN = Path(sys.executable).parent
+API_KEY = "test-key-0123456789"
+MAX_REQUEST_BYTES = 200_000
+SERVING_CONFIG = f"""
+[service]
+max_request_bytes = {MAX_REQUEST_BYTES}
+page_size = 50
+max_page_size = 500
+"""
+
+
+@dataclass(frozen=True)
+class World:
+    """A working directory holding the dataset (world/), the MLflow store (mlruns/) and the score store."""
+
+    folder: Path
+    config: Path
+
+    @property
+    def tracking_uri(self) -> str:
+        return f"sqlite:///{self.folder / 'mlruns' / 'mlflow.db'}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri, "CXMODELS_API_KEY": API_KEY}
+
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        """A command in the world's folder; fails the test, with its output, when it fails."""
+        result = subprocess.run(args, cwd=self.folder, env=self.env, capture_output=True, text=True, timeout=timeout)
+        assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def python(self, code: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        return self.run(sys.executable, "-c", code, timeout=timeout)
+
+    def run_batch(self) -> None:
+        """`serving.batch.run_batch` on the world with its serving configuration."""
+        self.python(f"from serving.batch import run_batch; from serving.config import load_serving_config; "
+                    f"run_batch('world', 'scores.parquet', config=load_serving_config({str(self.config)!r}))")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Service:
+    url: str
+    process: subprocess.Popen
+
+    def client(self, key: str | None = API_KEY, **kwargs) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"X-API-Key": key} if key else {}, timeout=60, **kwargs)
+
+
+def start_service(world: World) -> Service:
+    """`cxmodels serve` on a free loopback port, once /ready answers 200; its log in service.log."""
+    port = free_port()
+    command = [sys.executable, "-c", "from serving.service.run import serve; "
+               f"serve(port={port}, config_path={str(world.config)!r}, access_log=False)"]
+    with open(world.folder / "service.log", "a") as log:
+        process = subprocess.Popen(command, cwd=world.folder, env=world.env, stdout=log, stderr=subprocess.STDOUT)
+    service = Service(f"http://127.0.0.1:{port}", process)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"{service.url}/ready", timeout=5).status_code == 200:
+                return service
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"the service did not become ready:\n{(world.folder / 'service.log').read_text()}")
+
+
+def make_world(folder: Path) -> World:
+    """2,000 simulated customers, trained and scored into the score store of `folder`."""
+    config = folder / "serving.toml"
+    config.write_text(SERVING_CONFIG)
+    world = World(folder, config)
+    world.run(str(BIN / "cxmodels"), "simulate", "world", "--customers", "2000", "--seed", "1")
+    world.run(str(BIN / "cxmodels"), "train", "world")
+    world.run_batch()
+    return world

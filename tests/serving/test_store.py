@@ -1,0 +1,274 @@
+"""The score store: round trips, only complete batches visible, crashes, pagination, pruning, errors."""
+
+import json
+import os
+import pickle
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from pandas.testing import assert_frame_equal
+
+from serving import store as store_module
+from serving.scoring import SCORE_COLUMNS
+from serving.store import ScoreStore, StoreError
+
+TEXT = {"customer_id", "churn_risk", "reason_1", "reason_2", "reason_3", "value_tier", "nps_category", "segments",
+        "churn_model_version", "clv_model_version"}
+SEGMENTS = ["save_now;champions", "", "save_now", "lost;at_risk", "save_now;lost"]
+
+
+def score_frame(customers: int = 5, as_of: str = "2025-01-01", shift: float = 0.0) -> pd.DataFrame:
+    """A score frame (SCORE_COLUMNS) of `customers` rows, not in customer_id order, row 1 missing every value."""
+    rng = np.random.default_rng(customers)
+    ids = [f"C{i:03d}" for i in range(customers)][::-1]
+    ids[0] = "Zoë 'o\"; --"
+    frame = pd.DataFrame({"customer_id": ids, "as_of": pd.Timestamp(as_of, tz="UTC").as_unit("ns")})
+    for name in SCORE_COLUMNS[2:]:
+        if name in TEXT:
+            values = pd.Series([f"{name} {i}" for i in range(customers)], dtype=object)
+        else:
+            values = pd.Series(rng.random(customers) + shift)
+        values[1] = None
+        frame[name] = values
+    frame["segments"] = [SEGMENTS[i % len(SEGMENTS)] for i in range(customers)]
+    return frame
+
+
+def as_read(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as the store reads it back: in customer_id order, text as str."""
+    expected = frame.sort_values("customer_id", ignore_index=True)
+    text = [name for name in expected if name in TEXT or expected[name].dtype == object]
+    return expected.astype(dict.fromkeys(text, "str"))
+
+
+def count(store: ScoreStore, table: str, batch_id: str | None = None) -> int:
+    query = f"SELECT count(*) FROM {table}" + (" WHERE batch_id = :batch_id" if batch_id else "")
+    with store.engine.connect() as conn:
+        return conn.execute(sa.text(query), {"batch_id": batch_id}).scalar()
+
+
+@pytest.fixture
+def url(tmp_path):
+    return f"sqlite:///{tmp_path / 'scores.db'}"
+
+
+@pytest.fixture
+def store(url):
+    return ScoreStore(url)
+
+
+def test_a_batch_reads_back_as_written(store, monkeypatch):
+    monkeypatch.setattr(store_module, "CHUNK_ROWS", 2)  # written and read in chunks
+    frame = score_frame()
+    batch = store.write_batch(frame, {"reference": {"clv": [1.5, 20.0]}, "churn_model_version": "3"})
+
+    assert batch.rows == len(frame) and batch.as_of == pd.Timestamp("2025-01-01", tz="UTC")
+    assert batch.metadata == {"reference": {"clv": [1.5, 20.0]}, "churn_model_version": "3"}
+    assert batch.created_at <= batch.completed_at and batch.completed_at.tz is not None
+    assert_frame_equal(store.scores(), as_read(frame))
+    assert store.scores().dtypes["as_of"] == "datetime64[ns, UTC]"
+
+    row = store.customer_scores("Zoë 'o\"; --")
+    assert list(row) == list(SCORE_COLUMNS) and json.loads(json.dumps(row)) == row
+    assert row["as_of"] == "2025-01-01T00:00:00+00:00"
+    assert row["churn_probability"] == frame.loc[0, "churn_probability"] and row["reason_1"] == "reason_1 0"
+    missing = store.customer_scores(frame.loc[1, "customer_id"])
+    assert all(missing[name] is None for name in SCORE_COLUMNS if name not in ("customer_id", "as_of", "segments"))
+    assert missing["segments"] == ""
+    assert store.customer_scores("nobody") is None
+
+
+def test_readers_see_the_latest_complete_batch(store):
+    first = store.write_batch(score_frame(as_of="2025-01-01"), {"n": 1})
+    second = store.write_batch(score_frame(as_of="2025-02-01", shift=1.0), {"n": 2})
+
+    assert store.latest_batch() == second
+    assert store.batches() == [second, first]
+    assert store.customer_scores("C001")["churn_probability"] > 1
+    assert store.customer_scores("C001", batch_id=first.batch_id)["churn_probability"] < 1
+    assert_frame_equal(store.scores(first.batch_id), as_read(score_frame(as_of="2025-01-01")))
+    assert first.batch_id != second.batch_id
+
+
+def test_a_failed_write_leaves_the_previous_batch_and_no_rows(store, monkeypatch):
+    previous = store.write_batch(score_frame(), {})
+    insert = ScoreStore._insert_chunk
+    calls = []
+
+    def fail_on_second_chunk(self, *args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return insert(self, *args)
+
+    monkeypatch.setattr(store_module, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(ScoreStore, "_insert_chunk", fail_on_second_chunk)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        store.write_batch(score_frame(shift=1.0), {})
+
+    assert store.latest_batch() == previous and store.batches() == [previous]
+    assert count(store, "scores") == previous.rows and count(store, "batches") == 1
+
+
+WRITER = """
+import pickle, sys, time
+from serving import store
+store.CHUNK_ROWS = 2
+insert, calls = store.ScoreStore._insert_chunk, []
+def insert_then_hang(self, *args):
+    members = insert(self, *args)
+    calls.append(1)
+    if len(calls) == 2:  # the first chunk is committed, the second is in an open transaction
+        print("writing", flush=True)
+        time.sleep(60)
+    return members
+store.ScoreStore._insert_chunk = insert_then_hang
+with open(sys.argv[2], "rb") as file:
+    store.ScoreStore(sys.argv[1]).write_batch(pickle.load(file), {})
+"""
+
+
+def test_a_killed_writer_leaves_the_previous_batch_and_the_next_write_cleans_up(store, url, tmp_path):
+    previous = store.write_batch(score_frame(), {})
+    frame_file = tmp_path / "frame.pickle"
+    frame_file.write_bytes(pickle.dumps(score_frame(customers=8, shift=1.0)))
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, url, str(frame_file)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(10)
+
+    assert store.latest_batch() == previous
+    assert store.customer_scores("C001")["churn_probability"] < 1
+    assert count(store, "batches") == 2 and count(store, "scores") == previous.rows + 2  # the dead batch's chunk
+
+    latest = store.write_batch(score_frame(as_of="2025-02-01"), {})
+    assert store.batches() == [latest, previous]
+    assert count(store, "scores") == previous.rows + latest.rows
+    assert count(store, "segment_members") == 2 * count(store, "segment_members", previous.batch_id)
+
+
+def test_reads_go_on_while_a_batch_is_written(store, url, monkeypatch):
+    previous = store.write_batch(score_frame(), {})
+    inside, resume = threading.Event(), threading.Event()
+    insert = ScoreStore._insert_chunk
+
+    def insert_then_wait(self, *args):
+        members = insert(self, *args)
+        if not inside.is_set():  # hold the write transaction open while the reader reads
+            inside.set()
+            resume.wait(10)
+        return members
+
+    monkeypatch.setattr(store_module, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(ScoreStore, "_insert_chunk", insert_then_wait)
+    result = {}
+    writer = threading.Thread(target=lambda: result.update(batch=ScoreStore(url).write_batch(
+        score_frame(shift=1.0), {})))
+    writer.start()
+    try:
+        assert inside.wait(10)
+        reader = ScoreStore(url)
+        start = time.perf_counter()
+        assert reader.latest_batch() == previous
+        assert reader.customer_scores("C001")["churn_probability"] < 1
+        assert reader.segment_counts() == store.segment_counts(previous.batch_id)
+        assert time.perf_counter() - start < 1  # not waiting for the writer's lock
+    finally:
+        resume.set()
+        writer.join(10)
+    assert reader.latest_batch() == result["batch"]
+    assert reader.customer_scores("C001")["churn_probability"] > 1
+
+
+def test_sqlite_connections_use_wal_and_wait_for_locks(store):
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == store_module.SQLITE_BUSY_TIMEOUT_MS
+
+
+def test_segment_members_and_counts(store):
+    frame = score_frame(customers=11)
+    store.write_batch(frame, {})
+
+    counts = store.segment_counts()
+    assert counts == {"at_risk": 2, "champions": 3, "lost": 4, "save_now": 7}
+    assert all(len(store.segment_members(name)) == members for name, members in counts.items())
+    members = frame[frame["segments"].str.split(";").map(lambda names: "save_now" in names)]
+    expected = as_read(members)
+    assert_frame_equal(store.segment_members("save_now"), expected)
+    pages = [store.segment_members("save_now", limit=4, offset=offset) for offset in (0, 4, 8)]
+    assert [len(page) for page in pages] == [4, 3, 0]
+    assert_frame_equal(pd.concat(pages[:2], ignore_index=True), expected)
+    assert list(pages[2].columns) == list(SCORE_COLUMNS) and pages[2].dtypes.equals(expected.dtypes)
+    assert store.segment_members("nobody_is_here").empty
+    with pytest.raises(ValueError, match="negative"):
+        store.segment_members("save_now", offset=-1)
+
+
+def test_prune_keeps_the_newest_batches(store):
+    batches = [store.write_batch(score_frame(), {"n": n}) for n in range(4)]
+
+    assert store.prune(2) == 2
+    assert store.batches() == batches[:1:-1]
+    assert count(store, "scores") == 2 * len(score_frame())
+    assert count(store, "segment_members", batches[0].batch_id) == 0
+    assert store.prune(5) == 0
+    assert store.prune(0) == 2 and store.latest_batch() is None
+
+
+def test_a_new_column_is_added_and_a_change_of_kind_refused(store):
+    first = store.write_batch(score_frame(), {})
+    wider = score_frame().assign(reason_4="one more reason")
+    second = store.write_batch(wider, {})
+
+    assert_frame_equal(store.scores(second.batch_id), as_read(wider))
+    assert_frame_equal(store.scores(first.batch_id), as_read(score_frame()))
+    assert "reason_4" not in store.customer_scores("C001", first.batch_id)
+
+    store.write_batch(score_frame().assign(reason_4=np.nan), {})  # all missing: kept as the store's text
+    assert store.scores()["reason_4"].isna().all()
+    with pytest.raises(StoreError, match="'churn_risk' holds float values .* keeps it as text"):
+        store.write_batch(score_frame().assign(churn_risk=0.5), {})
+    assert store.batches()[1] == second
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda frame: frame.drop(columns="segments"), "needs the columns"),
+    (lambda frame: frame.iloc[:0], "empty"),
+    (lambda frame: frame.assign(customer_id="same"), "unique"),
+    (lambda frame: frame.assign(as_of=pd.date_range("2025-01-01", periods=len(frame), tz="UTC")), "same as_of"),
+    (lambda frame: frame.assign(flag=True), "'flag'"),
+])
+def test_frames_that_cannot_be_a_batch_are_refused(store, change, message):
+    with pytest.raises(ValueError, match=message):
+        store.write_batch(change(score_frame()), {})
+    assert count(store, "batches") == 0
+
+
+def test_errors_name_the_store(store, url, tmp_path):
+    for call in (lambda: store.customer_scores("C001"), store.scores, store.segment_counts):
+        with pytest.raises(StoreError, match=re.escape(f"no complete batch in the score store at {url}")):
+            call()
+    assert store.latest_batch() is None and store.batches() == []
+    store.write_batch(score_frame(), {})
+    with pytest.raises(StoreError, match=re.escape(f"no complete batch 'nope' in the score store at {url}")):
+        store.customer_scores("C001", batch_id="nope")
+
+    unreachable = f"sqlite:///{tmp_path / 'missing' / 'scores.db'}"
+    with pytest.raises(StoreError, match=re.escape(f"score store at {unreachable}: unable to open")):
+        ScoreStore(unreachable)
+    for bad, shown in [("nosuchdb://somewhere", "nosuchdb://somewhere"),
+                       ("postgresql://reader:secret@127.0.0.1:1/scores", "postgresql://reader:***@127.0.0.1:1/scores")]:
+        with pytest.raises(StoreError, match=re.escape(f"score store at {shown}: ")) as raised:
+            ScoreStore(bad)
+        assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no SQLAlchemy traceback
