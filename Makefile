@@ -19,9 +19,20 @@ demo: $(STAMP)
 	$(BIN)/cxmodels simulate $(DEMO_DIR)/world --customers 5000 --seed 42
 	$(BIN)/cxmodels validate $(DEMO_DIR)/world --report $(DEMO_DIR)/validation.json
 	$(BIN)/cxmodels describe $(DEMO_DIR)/world
+	$(BIN)/cxmodels kpis $(DEMO_DIR)/world --by month --out $(DEMO_DIR)/kpis
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels train world
-	@echo "Demo outputs are in $(DEMO_DIR)/: the dataset in world/ (ground truth in world/truth/), the validation report in validation.json,"
-	@echo "the MLflow store in mlruns/ (open it with the 'mlflow ui' command above) and the training report in mlruns/reports/"
+	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels score world --out scores/scores.parquet
+	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments list
+	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments export save_now --out segments/save_now.csv
+	@echo ""
+	@echo "Demo outputs, in $(DEMO_DIR)/:"
+	@echo "  world/                 the simulated dataset (its ground truth in world/truth/)"
+	@echo "  validation.json        the validation report"
+	@echo "  kpis/                  kpis.csv and one trend chart per KPI"
+	@echo "  mlruns/                the MLflow store (open it with the 'mlflow ui' command above); reports in mlruns/reports/"
+	@echo "  scores/scores.parquet  one row per customer: churn risk and reasons, CLV, value tier, segments"
+	@echo "  scores.db              the score store the service reads: cd $(DEMO_DIR) && CXMODELS_API_KEY=secret $(abspath $(BIN))/cxmodels serve"
+	@echo "  segments/save_now.csv  high-value customers at high churn risk, with their reasons, for marketing"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q

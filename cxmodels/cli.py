@@ -273,7 +273,7 @@ def score(
 
     settings = _serving_config(config)
     try:
-        result = run_batch(data_dir, out, as_of=as_of, config=settings, store_url=store)
+        result = run_batch(data_dir, out, as_of=as_of, config=settings, store_url=store, progress=True)
     except DataValidationError as error:
         typer.echo(error.report.to_text(), err=True)
         raise typer.Exit(error.report.exit_code) from None
@@ -342,3 +342,25 @@ def segments_export(
         typer.echo(f"Error: {error}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"Wrote {out}: {len(members):,} customers of segment {name} (batch {batch.batch_id}, as of {batch.as_of})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    insecure: Annotated[bool, typer.Option(
+        "--insecure", help="Serve without an API key (anyone who reaches the port reads every score).")] = False,
+    config: ServingConfigFile = None,
+) -> None:
+    """Serve scores over HTTP for the CRM: look-ups from the score store, segments, and POST /score.
+
+    Requests need the header X-API-Key with the key in CXMODELS_API_KEY (or the configuration);
+    /health, /ready, /version and the OpenAPI docs at /docs are open.
+    """
+    from serving.service.run import serve as run_service
+
+    try:
+        run_service(host, port, insecure, config)
+    except (ValueError, OSError) as error:  # no API key, a bad configuration
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(2) from None

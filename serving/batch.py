@@ -23,7 +23,7 @@ class BatchResult:
 
 
 def run_batch(data_dir, out, as_of=None, config: ServingConfig | None = None, tracking_uri: str | None = None,
-              store_url: str | None = None) -> BatchResult:
+              store_url: str | None = None, progress: bool = False) -> BatchResult:
     """Score the customers of the dataset in `data_dir` as of `as_of` (default: just after its last
     timestamp; rows at or after it are ignored) with the champion models; write the scores atomically to
     `out` (.parquet or .csv) and as a new batch of the score store (`store_url`, default the config's)."""
@@ -39,12 +39,12 @@ def run_batch(data_dir, out, as_of=None, config: ServingConfig | None = None, tr
     champions = load_champions(tracking_uri)
     dataset, present = data_as_of(load_dataset(data_dir), as_of)
     lap("load")
-    scores, reference = score(dataset, champions, present, config)
+    scores, reference = score(dataset, champions, present, config, progress=progress)
     lap("score")
     write_atomically(scores, out)
     lap("write file")
     catalog = config.catalog()
-    batch = store.write_batch(scores, metadata={
+    batch = store.write_batch(scores, progress=progress, metadata={
         **champions.versions(), "data_dir": str(Path(data_dir).resolve()), "reference": reference,
         "segments": {name: segment.description for name, segment in catalog.items()},
     })

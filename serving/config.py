@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxmodels.segments import check_catalog, segment_catalog
-from serving.scoring import SEGMENT_INPUTS
+from serving.scoring import RISK_BANDS, SEGMENT_INPUTS
 from training.config import build
 
 
@@ -54,11 +54,18 @@ class ServiceSettings:
 
 @dataclass(frozen=True)
 class ServingConfig:
+    """reasons: the lowest churn_risk band whose customers get reasons ("low": all, "none": nobody)."""
+
     risk: RiskSettings = field(default_factory=RiskSettings)
     value: ValueSettings = field(default_factory=ValueSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     segments: dict = field(default_factory=dict)
+    reasons: str = "low"
+
+    def __post_init__(self) -> None:
+        if self.reasons not in RISK_BANDS:
+            raise ValueError(f"reasons must be one of {RISK_BANDS}, got {self.reasons!r}")
 
     def catalog(self) -> dict:
         """The built-in segments and the user's, by name."""

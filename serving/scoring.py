@@ -9,11 +9,15 @@ single customer is tiered against the same population.
 import numpy as np
 import pandas as pd
 
+from tqdm.auto import tqdm
+
 from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.features import build_features, snapshot_population, value_summary
 from cxmodels.segments import assign
 
 REASONS = 3
+REASON_CHUNK = 50_000
+RISK_BANDS = ("low", "medium", "high", "none")  # config.reasons: the lowest band that gets reasons
 VALUE_SUMMARY = ["frequency", "recency", "T", "monetary_value"]
 CLV_COLUMNS = ["p_alive", "expected_purchases", "expected_order_value", "clv"]
 PROFILE_COLUMNS = ["days_since_last_purchase", "purchases_total", "spend_total", "mean_order_value", "nps_latest",
@@ -26,7 +30,8 @@ SCORE_COLUMNS = ("customer_id", "as_of", "churn_probability", "churn_risk",
 SEGMENT_INPUTS = tuple(name for name in SCORE_COLUMNS if name != "segments")  # what segment expressions read
 
 
-def score(dataset, champions, as_of, config, reference: dict | None = None) -> tuple[pd.DataFrame, dict]:
+def score(dataset, champions, as_of, config, reference: dict | None = None,
+          progress: bool = False) -> tuple[pd.DataFrame, dict]:
     """The score frame (columns SCORE_COLUMNS, one row per customer of the snapshot population at `as_of`)
     and the reference it was tiered with: `reference`, or computed from these customers when None."""
     as_of = utc_timestamp(as_of)
@@ -35,19 +40,20 @@ def score(dataset, champions, as_of, config, reference: dict | None = None) -> t
     if champions.clv.time_unit != champions.feature_config.time_unit:
         summary = value_summary(dataset.transactions, as_of, champions.feature_config.value_period,
                                 champions.clv.time_unit)
-    return score_features(features, as_of, champions, config, reference, summary)
+    return score_features(features, as_of, champions, config, reference, summary, progress)
 
 
 def score_features(features: pd.DataFrame, as_of, champions, config, reference: dict | None = None,
-                   summary: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict]:
+                   summary: pd.DataFrame | None = None, progress: bool = False) -> tuple[pd.DataFrame, dict]:
     """`score` on a feature matrix indexed by customer_id (`summary`: the value summary in the CLV model's
     time unit, when the features' differs)."""
     frame = pd.DataFrame(index=features.index)
-    explained = champions.churn.explain(features[list(champions.churn.feature_names_in_)], top=REASONS)
-    frame["churn_probability"] = explained["churn_probability"]
+    churn_features = features[list(champions.churn.feature_names_in_)]
+    frame["churn_probability"] = champions.churn.predict_proba(churn_features)[:, 1]
     frame["churn_risk"] = risk_bands(frame["churn_probability"].to_numpy(), config.risk)
-    for i in range(1, REASONS + 1):
-        frame[f"reason_{i}"] = explained[f"reason_{i}"] if f"reason_{i}" in explained else None
+    frame[[f"reason_{i}" for i in range(1, REASONS + 1)]] = reasons(
+        champions.churn, churn_features, frame["churn_risk"].isin(RISK_BANDS[RISK_BANDS.index(config.reasons):]),
+        progress)
     frame[CLV_COLUMNS] = clv_scores(champions.clv, features[VALUE_SUMMARY] if summary is None else summary,
                                     frame.index)
     for name in PROFILE_COLUMNS:
@@ -62,6 +68,19 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
         frame[name] = version
     frame["segments"] = assign(frame, config.catalog())
     return frame[list(SCORE_COLUMNS)], reference
+
+
+def reasons(churn, features: pd.DataFrame, explain: pd.Series, progress: bool = False) -> np.ndarray:
+    """reason_1..reason_<REASONS> (TreeSHAP, in words) for the rows where `explain` holds, else missing;
+    in chunks, with a progress bar when `progress`: TreeSHAP costs far more than the probability."""
+    texts = np.full((len(features), REASONS), None, dtype=object)
+    rows = np.flatnonzero(explain.to_numpy())
+    chunks = [rows[start:start + REASON_CHUNK] for start in range(0, len(rows), REASON_CHUNK)]
+    for chunk in tqdm(chunks, desc="reasons", unit_scale=REASON_CHUNK, disable=not progress or len(chunks) < 2):
+        explained = churn.explain(features.iloc[chunk], top=REASONS)
+        columns = [f"reason_{i}" for i in range(1, REASONS + 1) if f"reason_{i}" in explained]
+        texts[chunk, :len(columns)] = explained[columns].to_numpy()
+    return texts
 
 
 def clv_scores(clv, summary: pd.DataFrame, index: pd.Index) -> pd.DataFrame:

@@ -74,8 +74,7 @@ class Service:
 def start_service(world: World) -> Service:
     """`cxmodels serve` on a free loopback port, once /ready answers 200; its log in service.log."""
     port = free_port()
-    command = [sys.executable, "-c", "from serving.service.run import serve; "
-               f"serve(port={port}, config_path={str(world.config)!r}, access_log=False)"]
+    command = [str(BIN / "cxmodels"), "serve", "--port", str(port), "--config", str(world.config)]
     with open(world.folder / "service.log", "a") as log:
         process = subprocess.Popen(command, cwd=world.folder, env=world.env, stdout=log, stderr=subprocess.STDOUT)
     service = Service(f"http://127.0.0.1:{port}", process)

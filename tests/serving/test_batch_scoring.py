@@ -130,3 +130,25 @@ def test_the_command_line_names_what_is_wrong(world, tmp_path):
     assert "no champion of 'cxmodels-churn'" in failing("score", "world", "--out", str(tmp_path / "x.csv"),
                                                         "--store", store, env=no_models)
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_reasons_only_from_the_configured_risk_band_and_probabilities_match_the_explanation(world):
+    from cxmodels.data import load_dataset
+    from cxmodels.features import build_features, data_as_of, snapshot_population
+    from serving.champions import load_champions
+    from serving.scoring import score
+
+    champions = load_champions(world.tracking_uri)
+    dataset, present = data_as_of(load_dataset(world.folder / "world"))
+    everyone = pd.read_parquet(world.folder / "scores.parquet")
+    high_only, _ = score(dataset, champions, present, ServingConfig(reasons="high"))
+    high = high_only["churn_risk"] == "high"
+    assert high.any() and (~high).any()
+    assert high_only.loc[high, "reason_1"].notna().all() and high_only.loc[~high, "reason_1"].isna().all()
+    pd.testing.assert_series_equal(high_only.loc[high, "reason_1"], everyone.loc[high, "reason_1"])
+    features = build_features(dataset, present, champions.feature_config, snapshot_population(dataset, present))
+    explained = champions.churn.explain(features[list(champions.churn.feature_names_in_)].head(50))
+    np.testing.assert_allclose(explained["churn_probability"], everyone["churn_probability"].head(50), rtol=1e-9)
+    none, _ = score(dataset, champions, present, ServingConfig(reasons="none"))
+    assert none["reason_1"].isna().all()
+    np.testing.assert_allclose(none["churn_probability"], everyone["churn_probability"], rtol=1e-12)

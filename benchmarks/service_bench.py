@@ -1,0 +1,171 @@
+"""The scoring service under load: the service runs as its own process on loopback, this process drives it at
+a fixed rate with a mix of customer look-ups and small POST /score calls, and reports latency per kind.
+
+    python benchmarks/service_bench.py                        # simulates, trains and scores 2,000 customers first
+    python benchmarks/service_bench.py --workdir DIR          # a folder with mlruns/, scores.db and the world/
+    python benchmarks/service_bench.py --seconds 60 --rate 200 --score-share 0.05
+
+The load is open-loop: request i is due at start + i / rate whatever happened before, and its latency is
+counted from when it was due, so a slow answer delays no later request and hides no queueing.
+Target: look-ups p50 <= 10 ms and p99 <= 50 ms, no errors.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TABLES = ("customers", "transactions", "contacts", "surveys", "events")
+TARGETS = {"p50": 10.0, "p99": 50.0}  # ms, look-ups
+
+
+def prepare(workdir: Path, customers: int) -> None:
+    """A world of `customers`, trained and scored into `workdir` (skipped when scores.db is there)."""
+    if (workdir / "scores.db").exists():
+        return
+    cxmodels = str(Path(sys.executable).parent / "cxmodels")
+    for command in ([cxmodels, "simulate", "world", "--customers", str(customers), "--seed", "1"],
+                    [cxmodels, "train", "world"],
+                    [sys.executable, "-c",
+                     "from serving.batch import run_batch; run_batch('world', 'scores.parquet')"]):
+        subprocess.run(command, cwd=workdir, check=True, stdout=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_service(workdir: Path, port: int, key: str) -> subprocess.Popen:
+    """`cxmodels serve` in `workdir`, its log in service.log; returns once /ready answers 200."""
+    command = [str(Path(sys.executable).parent / "cxmodels"), "serve", "--port", str(port)]
+    with open(workdir / "service.log", "w") as log:
+        process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "CXMODELS_API_KEY": key})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/ready")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    sys.exit(f"the service did not become ready; see {workdir / 'service.log'}")
+
+
+def score_bodies(workdir: Path, ids: list[str]) -> list[bytes]:
+    """POST /score bodies: each one customer's whole history in the world (scored as of now)."""
+    tables = {name: pd.read_parquet(workdir / "world" / f"{name}.parquet") for name in TABLES
+              if (workdir / "world" / f"{name}.parquet").exists()}
+    bodies = []
+    for customer in ids:
+        body = {name: json.loads(frame[frame["customer_id"] == customer].to_json(orient="records", date_format="iso"))
+                for name, frame in tables.items()}
+        bodies.append(json.dumps(body).encode())
+    return bodies
+
+
+def drive(port: int, key: str, rate: float, plan: list[tuple[str, str, bytes | None]],
+          threads: int) -> tuple[list[tuple[str, float, int]], float]:
+    """Send plan[i] at start + i / rate from `threads` keep-alive connections: (kind, ms since due, status)
+    per request, and the seconds from the first due time to the last answer."""
+    results, lock, next_index = [], threading.Lock(), iter(range(len(plan)))
+    start = time.perf_counter() + 0.5
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                i = next(next_index, None)
+            if i is None:
+                return
+            due = start + i / rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            kind, path, body = plan[i]
+            headers = {"X-API-Key": key, **({"Content-Type": "application/json"} if body else {})}
+            try:
+                connection.request("POST" if body else "GET", path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status = 0
+            with lock:
+                results.append((kind, (time.perf_counter() - due) * 1000, status))
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return results, time.perf_counter() - start
+
+
+def report(results, seconds: float, rate: float) -> bool:
+    """Print latency per kind, throughput and errors; True when the look-up targets are met without errors."""
+    frame = pd.DataFrame(results, columns=["kind", "ms", "status"])
+    print(f"{len(frame):,} requests in {seconds:.1f} s: {len(frame) / seconds:.1f} answered/s (target rate {rate:g})")
+    print(f"{'kind':<8} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for kind, rows in frame.groupby("kind"):
+        p50, p95, p99 = np.percentile(rows["ms"], [50, 95, 99])
+        errors = int((rows["status"] != 200).sum())
+        print(f"{kind:<8} {len(rows):>9,} {errors:>7,} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {rows['ms'].max():>8.1f}")
+    lookups = frame[frame["kind"] == "lookup"]["ms"]
+    errors = int((frame["status"] != 200).sum())
+    p50, p99 = np.percentile(lookups, [50, 99])
+    met = errors == 0 and p50 <= TARGETS["p50"] and p99 <= TARGETS["p99"]
+    print(f"targets (look-ups p50 <= {TARGETS['p50']:g} ms, p99 <= {TARGETS['p99']:g} ms, no errors): "
+          f"{'met' if met else 'MISSED'}")
+    return met
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--rate", type=float, default=200, help="Requests per second, all kinds together.")
+    parser.add_argument("--score-share", type=float, default=0.05, help="Share of POST /score among the requests.")
+    parser.add_argument("--threads", type=int, default=32, help="Client connections.")
+    parser.add_argument("--workdir", type=Path, help="Folder with world/, mlruns/ and scores.db (default: a "
+                                                     "temporary one, simulated, trained and scored first).")
+    parser.add_argument("--customers", type=int, default=2000, help="Customers to simulate without --workdir.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        workdir = (args.workdir or Path(folder)).resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+        prepare(workdir, args.customers)
+        ids = pd.read_parquet(workdir / "scores.parquet", columns=["customer_id"])["customer_id"].tolist()
+        rng = random.Random(0)
+        bodies = score_bodies(workdir, rng.sample(ids, 50))
+        count = int(args.seconds * args.rate)
+        plan = [("score", "/score", rng.choice(bodies)) if rng.random() < args.score_share
+                else ("lookup", f"/customers/{rng.choice(ids)}/scores", None) for _ in range(count)]
+        key, port = secrets.token_urlsafe(16), free_port()
+        service = start_service(workdir, port, key)
+        try:
+            results, seconds = drive(port, key, args.rate, plan, args.threads)
+        finally:
+            service.terminate()
+            service.wait(timeout=30)
+    sys.exit(0 if report(results, seconds, args.rate) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""One customer's scores from the latest batch of the store."""
+
+from fastapi import APIRouter
+
+from serving.service.errors import ApiError
+from serving.service.runtime import RuntimeDep
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.get("/{customer_id}/scores", summary="A customer's scores in the latest batch")
+def customer_scores(customer_id: str, runtime: RuntimeDep) -> dict:
+    batch = runtime.latest_batch()
+    scores = runtime.store.customer_scores(customer_id, batch.batch_id)
+    if scores is None:
+        raise ApiError(404, f"customer {customer_id!r} is not in the latest batch {batch.batch_id} "
+                            f"(as of {batch.as_of.isoformat()})")
+    return {"batch_id": batch.batch_id, **scores}

@@ -1,0 +1,111 @@
+"""POST /score: new raw interactions in the data contract's table shapes, scored with the champions.
+
+The tables are checked by the data contract (422 with its problems) and the customers are tiered
+against the latest batch (its clv quantiles and RFM edges), as a batch run would have tiered them.
+"""
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+
+from cxmodels.data.contract import TABLES as CONTRACT
+from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.data.validate import validate_tables
+from cxmodels.features import snapshot_population
+from serving.scoring import score
+from serving.service.errors import ApiError
+from serving.service.frames import records
+from serving.service.runtime import RuntimeDep
+from serving.service.settings import SettingsDep
+
+router = APIRouter(tags=["scoring"])
+TABLES = ("transactions", "customers", "contacts", "surveys", "events")
+INTERACTIONS = ("contacts", "surveys", "events")
+SHOWN_PROBLEMS = 3  # contract problems named in `detail`; all are in `problems`
+
+
+def _scalar(value):
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"a value must be a string, number, boolean or null, not {type(value).__name__}")
+    return value
+
+
+Value = Annotated[Any, BeforeValidator(_scalar), WithJsonSchema({"type": ["string", "number", "boolean", "null"]})]
+Rows = list[dict[str, Value]]
+
+
+class ScoreRequest(BaseModel):
+    """Tables of the data contract as lists of rows (column: value); only transactions is required."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "as_of": "2025-07-01", "transactions": [
+            {"customer_id": "c1", "timestamp": "2025-03-02T10:15:00Z", "amount": 42.5},
+            {"customer_id": "c1", "timestamp": "2025-05-20", "amount": 17.0}],
+        "surveys": [{"customer_id": "c1", "timestamp": "2025-05-21", "survey": "nps", "score": 9}]}]})
+
+    as_of: str | None = Field(None, description="Cut-off (ISO date or datetime; naive is UTC); default now. "
+                                                "Only rows strictly before it are used.")
+    transactions: Rows
+    customers: Rows | None = None
+    contacts: Rows | None = None
+    surveys: Rows | None = None
+    events: Rows | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_tables(cls, data):
+        if isinstance(data, dict):
+            unknown = [key for key in data if key not in ("as_of", *TABLES)]
+            if unknown:
+                raise ValueError(f"unknown table(s) {', '.join(map(repr, unknown))}: the tables are "
+                                 f"{', '.join(TABLES)} (and as_of)")
+        return data
+
+    @field_validator("as_of")
+    @classmethod
+    def _iso_date(cls, value):
+        if value is None:
+            return value
+        try:
+            utc_timestamp(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO date or datetime (e.g. 2025-07-01)") from None
+        return value
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The tables sent; an interaction table not sent is empty (none known), so every feature is built."""
+        return {name: pd.DataFrame(rows) if rows else _empty(name)
+                for name in TABLES if (rows := getattr(self, name)) is not None or name in INTERACTIONS}
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame({column: pd.Series([], dtype=object) for column in CONTRACT[name].required})
+
+
+def _contract_error(problems) -> ApiError:
+    """422 naming the first problems in `detail`; all of them, with examples, in `problems`."""
+    shown = "; ".join(p.describe().replace("\n      ", " ") for p in problems[:SHOWN_PROBLEMS])
+    more = f" (and {len(problems) - SHOWN_PROBLEMS} more)" if len(problems) > SHOWN_PROBLEMS else ""
+    return ApiError(422, f"the tables break the data contract: {shown}{more}", problems=[asdict(p) for p in problems])
+
+
+@router.post("/score", summary="Score customers from their raw interactions")
+def score_customers(request: ScoreRequest, runtime: RuntimeDep, settings: SettingsDep) -> dict:
+    champions = runtime.require_champions()  # read once: a reload does not change them under this request
+    batch = runtime.latest_batch()
+    validated = validate_tables(request.frames(), source="request body")
+    if not validated.report.ok:
+        raise _contract_error(validated.report.problems)
+    as_of = utc_timestamp(request.as_of) if request.as_of else pd.Timestamp.now(tz="UTC")
+    sent = set(pd.concat([frame["customer_id"] for frame in validated.dataset.tables.values()]))
+    answer = {"as_of": as_of.isoformat(), "reference_batch_id": batch.batch_id, "scores": [], "unscored": sorted(sent)}
+    if snapshot_population(validated.dataset, as_of).empty:  # e.g. no purchase before as_of
+        return answer
+    try:
+        scores, _ = score(validated.dataset, champions, as_of, settings.config, batch.metadata["reference"])
+    except ValueError as error:  # e.g. the champions cannot use what was sent
+        raise ApiError(422, f"cannot score these tables as of {as_of.isoformat()}: {error}") from None
+    return answer | {"scores": records(scores), "unscored": sorted(sent - set(scores["customer_id"]))}

@@ -1,0 +1,60 @@
+"""Segment lists for marketing from the latest batch: the segments with their sizes, and one segment's
+customers with their scores and reasons, as JSON or CSV, a page at a time."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
+
+from serving.service.errors import ApiError
+from serving.service.frames import batch_info, records
+from serving.service.runtime import RuntimeDep
+from serving.service.settings import SettingsDep
+
+router = APIRouter(prefix="/segments", tags=["segments"])
+
+
+def _described(batch, settings) -> dict[str, str]:
+    """The segments of a batch by name, with their descriptions (as recorded by the batch run)."""
+    return batch.metadata.get("segments") or {name: s.description for name, s in settings.config.catalog().items()}
+
+
+@router.get("", summary="The segments of the latest batch and how many customers each has")
+def list_segments(runtime: RuntimeDep, settings: SettingsDep) -> dict:
+    batch = runtime.latest_batch()
+    counts = runtime.store.segment_counts(batch.batch_id)
+    catalog = settings.config.catalog()
+    return {**batch_info(batch), "segments": [
+        {"name": name, "description": description, "customers": counts.get(name, 0),
+         "expression": catalog[name].expression if name in catalog else None}
+        for name, description in _described(batch, settings).items()]}
+
+
+@router.get("/{name}", summary="The customers of a segment, with their scores and reasons (JSON or CSV)",
+            responses={200: {"content": {"text/csv": {}}}})
+def segment_members(
+    name: str, runtime: RuntimeDep, settings: SettingsDep, response: Response,
+    limit: Annotated[int | None, Query(ge=1, description="Rows per page (default [service] page_size).")] = None,
+    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="Default: csv when Accept asks for "
+                                                                       "text/csv, else json.")] = None,
+    accept: Annotated[str, Header()] = "",
+):
+    service = settings.config.service
+    limit = limit or service.page_size
+    if limit > service.max_page_size:
+        raise ApiError(422, f"limit: at most {service.max_page_size} rows per page ([service] max_page_size), "
+                            f"got {limit}")
+    batch = runtime.latest_batch()
+    known = _described(batch, settings)
+    if name not in known:
+        raise ApiError(404, f"unknown segment {name!r}; the segments of batch {batch.batch_id} are: "
+                            f"{', '.join(known)}")
+    total = runtime.store.segment_counts(batch.batch_id).get(name, 0)
+    members = runtime.store.segment_members(name, batch.batch_id, limit=limit, offset=offset)
+    headers = {"X-Total-Count": str(total)}
+    if format == "csv" or (format is None and "text/csv" in accept):
+        return Response(members.to_csv(index=False), media_type="text/csv", headers=headers)
+    response.headers.update(headers)
+    return {"segment": name, **batch_info(batch), "total": total, "limit": limit, "offset": offset,
+            "customers": records(members)}

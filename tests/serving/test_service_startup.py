@@ -1,0 +1,62 @@
+"""Starting the service: where the API key comes from, refusing to start without one, and /ready until loaded."""
+
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from cxmodels.cli import app
+from serving.config import ServingConfig, StoreSettings
+from serving.service import Settings, SettingsError, create_app, load_settings
+from serving.service.run import serve
+from service_world import free_port
+
+
+def test_without_a_key_the_service_refuses_to_start_unless_insecure(monkeypatch):
+    monkeypatch.delenv("CXMODELS_API_KEY", raising=False)
+    with pytest.raises(SettingsError, match="CXMODELS_API_KEY .* --insecure"):
+        serve(port=free_port())  # refused before binding: no server runs
+    result = CliRunner().invoke(app, ["serve", "--port", str(free_port())])
+    assert result.exit_code == 2 and "no API key" in result.output
+    assert load_settings(insecure=True, environ={}).api_key is None
+
+
+def test_the_key_comes_from_the_environment_then_from_the_configuration(tmp_path):
+    config = tmp_path / "serving.toml"
+    config.write_text('[service]\napi_key = "from-config"\n')
+    assert load_settings(config, environ={"CXMODELS_API_KEY": "from-env"}).api_key == "from-env"
+    assert load_settings(config, environ={}).api_key == "from-config"
+    assert load_settings(config, insecure=True, environ={}).api_key == "from-config"  # a key given is required
+
+
+@pytest.fixture
+def unloadable():
+    """The service in this process, on a store it cannot open: it starts but never gets ready."""
+    settings = Settings(ServingConfig(store=StoreSettings(url="nosuchdb://nowhere")), api_key="k")
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=free_port(), log_level="critical"))
+    thread = threading.Thread(target=server.run)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    with httpx.Client(base_url=f"http://127.0.0.1:{server.config.port}", timeout=10) as client:
+        yield client
+    server.should_exit = True
+    thread.join()
+
+
+def test_health_answers_while_ready_is_503_with_the_reason(unloadable):
+    assert unloadable.get("/health").status_code == 200
+    deadline = time.monotonic() + 10
+    while "nosuchdb" not in (ready := unloadable.get("/ready")).text and time.monotonic() < deadline:
+        time.sleep(0.05)  # loading runs in the background
+    assert ready.status_code == 503 and ready.json()["ready"] is False
+    assert "cannot open the score store" in ready.json()["detail"]
+    looked_up = unloadable.get("/customers/C1/scores", headers={"X-API-Key": "k"})
+    assert looked_up.status_code == 503 and "score store is not loaded" in looked_up.json()["detail"]
+    assert unloadable.get("/customers/C1/scores").status_code == 401
+    schemes = unloadable.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert schemes["APIKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                                       "description": "The service's API key (CXMODELS_API_KEY where it runs)."}
