@@ -78,6 +78,7 @@ def report(name: str, result: dict, figures: Path | None) -> None:
     importance = model.feature_importance(X_test)
     effort = {column.name for column in builder("effort").columns(CONFIG)}
     ranks = [rank for rank, feature in enumerate(importance.index, 1) if feature in effort]
+    print("effort feature ranks: " + ", ".join(f"{importance.index[r - 1]} {r}" for r in ranks[:5]))
     print(f"top drivers (mean |contribution|, * = effort); best effort feature at rank {ranks[0]}:")
     for rank, (feature, value) in enumerate(importance.head(10).items(), 1):
         print(f"  {rank:2d}. {feature:<36}{'*' if feature in effort else ' '} {value:.3f}")

@@ -111,15 +111,21 @@ def engagement(history, config) -> dict:
         out[f"active_days_trend_{d}d"] = trend(active_days(recent), active_days(before))
     return out
 
+
 def tenure_columns(config) -> tuple[Column, ...]:
     return (Column("tenure_days", "float64", "days since the customer signed up (or was first seen)"),)
 
 
 def tenure(history, config) -> dict:
     """Days since signup_date when known (and before the cut-off), else since the first row in any table."""
+    return {"tenure_days": tenure_days(history)}
+
+
+def tenure_days(history) -> np.ndarray:
+    """Per customer, days from signup (or the first row in any table) to the cut-off; NaN if never seen."""
     start = history.first_activity()
     customers = history.dataset.customers
     if customers is not None and "signup_date" in customers.columns:
         signup = at(epoch_ns(customers["signup_date"]), history.customer_rows(), NAT)
         start = np.where((signup != NAT) & (signup < history.as_of_ns), signup, start)
-    return {"tenure_days": days_before(history.as_of_ns, start)}
+    return days_before(history.as_of_ns, start)

@@ -21,6 +21,8 @@ def effort_columns(config) -> tuple[Column, ...]:
         *per_window(count_column("cases_{days}d", "customer service cases with a contact in the last {days} days"),
                     config.windows),
         count_column("open_cases", "cases whose last contact left them unresolved"),
+        Column("days_since_last_unresolved_case", "float64",
+               "days since the last contact of a case that it left unresolved"),
         *per_window(Column("repeat_contact_rate_{days}d", "float64",
                            "share of contacts that were repeat contacts on one case, cases of the last {days} days"),
                     effort_window),
@@ -48,7 +50,7 @@ def effort_columns(config) -> tuple[Column, ...]:
 
 
 def effort(history, config) -> dict:
-    """Contacts and cases in windows, open cases, case rates and contact times in the effort window."""
+    """Contacts and cases in windows, open cases and the latest, case rates and contact times in the effort window."""
     rows = history.rows("contacts")
     n, as_of = history.n, history.as_of_ns
     code, time = rows.code, rows.time
@@ -75,6 +77,9 @@ def effort(history, config) -> dict:
         out[f"contacts_{d}d"] = count(code, n, days_window(time, as_of, d))
         out[f"cases_{d}d"] = count(case_code, n, days_window(case_last_time, as_of, d))
     out["open_cases"] = count(case_code, n, case_resolved == 0)
+    unresolved = case_resolved == 0
+    out["days_since_last_unresolved_case"] = days_before(as_of, largest(case_code[unresolved],
+                                                                         case_last_time[unresolved], n, NAT))
 
     w = config.effort_window
     active = days_window(case_last_time, as_of, w)

@@ -4,14 +4,14 @@ A builder is a function (history, config) -> {column: values per customer}, wher
 `history` (cxmodels.features.history.History) holds the dataset's rows of a
 population strictly before the cut-off. It runs only when all its tables are present.
 Adding a feature: write the function, declare its columns, add an entry here, add a test.
-The order here is the column order of the matrix; tenure comes late because it reuses
-the first-seen times every earlier builder's tables leave behind.
+The order here is the column order of the matrix; tenure and the paces (per month of
+tenure) come late because they reuse the first-seen times every earlier builder's tables leave behind.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cxmodels.features import attributes, behaviour, effort, value, voice
+from cxmodels.features import activity, attributes, behaviour, effort, value, voice
 from cxmodels.features.columns import Column
 from cxmodels.features.config import FeatureConfig
 
@@ -37,6 +37,9 @@ REGISTRY: tuple[Builder, ...] = (
     Builder("voice", ("surveys",), voice.voice_columns, voice.voice),
     Builder("value", ("transactions",), value.value_columns, value.value),
     Builder("tenure", ("transactions",), behaviour.tenure_columns, behaviour.tenure),
+    Builder("purchase_pace", ("transactions",), activity.purchase_pace_columns, activity.purchase_pace),
+    Builder("event_pace", ("events",), activity.event_pace_columns, activity.event_pace),
+    Builder("page_mix", ("events",), activity.page_mix_columns, activity.page_mix),
     Builder("attributes", ("customers",), attributes.attribute_columns, attributes.attributes),
 )
 
@@ -57,6 +60,7 @@ def describe(config: FeatureConfig | None = None) -> dict[str, str]:
 
 def families(config: FeatureConfig | None = None) -> dict[str, str]:
     """Every feature column the registry can produce under `config`, with the builder that makes it
-    (its family: purchases, engagement, effort, voice, value, tenure, attributes)."""
+    (its family: purchases, engagement, effort, voice, value, tenure, purchase_pace, event_pace,
+    page_mix, attributes)."""
     config = config or FeatureConfig()
     return {column.name: entry.name for entry in REGISTRY for column in entry.columns(config)}

@@ -139,20 +139,43 @@ def test_friction_shows_in_the_contacts(large_world):
     assert cases.loc[high, "resolved"].mean() < cases.loc[~high, "resolved"].mean()
 
 
-def test_at_risk_customers_buy_and_click_less(world):
-    """Purchases and events per customer-day drop once customers are At-risk."""
+def _in_at_risk(world, rows):
+    """Whether each row of a table came while its customer was At-risk; (that, Engaged days, At-risk days)."""
     truth = world.truth
     stop = truth["churn_time"].fillna(world.end)
     at_risk = truth["at_risk_time"].fillna(stop)
     days_e = (at_risk - truth["signup_date"]).dt.total_seconds().sum() / 86_400
     days_d = (stop - at_risk).dt.total_seconds().sum() / 86_400
-    for name in ("transactions", "events"):
-        rows = world.tables[name]
-        if name == "transactions":
-            rows = rows[rows["amount"] > 0]
-        customer = pd.Index(truth["customer_id"]).get_indexer(rows["customer_id"])
-        in_d = rows["timestamp"].to_numpy() >= at_risk.to_numpy()[customer]
-        assert in_d.sum() / days_d < 0.7 * (~in_d).sum() / days_e, name
+    customer = pd.Index(truth["customer_id"]).get_indexer(rows["customer_id"])
+    return rows["timestamp"].to_numpy() >= at_risk.to_numpy()[customer], days_e, days_d
+
+
+def test_at_risk_customers_buy_and_click_less_and_call_more(world):
+    """Per customer-day At-risk: fewer purchases and events, more contacts, more trouble pages, lower scores."""
+    transactions = world.tables["transactions"]
+    for name, rows, low, high in (("transactions", transactions[transactions["amount"] > 0], 0.3, 0.5),
+                                  ("events", world.tables["events"], 0.3, 0.7),
+                                  ("contacts", world.tables["contacts"], 2.0, np.inf)):
+        in_d, days_e, days_d = _in_at_risk(world, rows)
+        assert low < (in_d.sum() / days_d) / ((~in_d).sum() / days_e) < high, name
+    events = world.tables["events"]
+    in_d = _in_at_risk(world, events)[0]
+    trouble = events["event"].isin(["help_center", "billing_page", "cancel_page"]).to_numpy()
+    assert trouble[in_d].mean() > 3 * trouble[~in_d].mean()
+    surveys = world.tables["surveys"]
+    in_d = _in_at_risk(world, surveys)[0]
+    for survey in ("nps", "csat"):
+        kind = (surveys["survey"] == survey).to_numpy()
+        assert surveys["score"][kind & in_d].mean() < surveys["score"][kind & ~in_d].mean() - 0.5, survey
+
+
+def test_most_at_risk_onsets_follow_a_bad_support_case(large_world):
+    truth, contacts = large_world.truth, large_world.tables["contacts"]
+    assert (truth["at_risk_cause"].dropna() == "support_case").mean() > 0.65
+    cases = contacts.groupby("case_id").agg(contacts=("channel", "size"), resolved=("resolved", "any"))
+    triggering = cases.index.isin(truth["trigger_case_id"].dropna())
+    assert cases.loc[triggering, "contacts"].mean() > 1.5 * cases.loc[~triggering, "contacts"].mean()
+    assert cases.loc[triggering, "resolved"].mean() < 0.5 < cases.loc[~triggering, "resolved"].mean()
 
 
 def test_write_and_read_truth(tmp_path, dirty_world):

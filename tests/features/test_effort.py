@@ -29,7 +29,7 @@ def test_effort_by_hand():
     a, b = matrix.loc["a"], matrix.loc["b"]
     assert (a["contacts_7d"], a["contacts_30d"], a["contacts_90d"]) == (0, 4, 4)
     assert (a["cases_7d"], a["cases_30d"], a["cases_90d"]) == (0, 2, 2)
-    assert a["open_cases"] == 1
+    assert a["open_cases"] == 1 and a["days_since_last_unresolved_case"] == 21  # k1, last contact Jun 10
     assert a["repeat_contact_rate_90d"] == 0.5  # (2 + 0) repeat contacts / (3 + 1) contacts
     assert a["most_contacts_on_one_case_90d"] == 3
     assert a["channel_switch_rate_90d"] == 0.5
@@ -41,6 +41,7 @@ def test_effort_by_hand():
     assert a["wait_time_p90_90d"] == pytest.approx(np.percentile([0, 10, 20, 30], 90))
     assert a["days_since_last_contact"] == 11
     assert (b["cases_30d"], b["open_cases"], b["most_contacts_on_one_case_90d"]) == (1, 0, 1)
+    assert np.isnan(b["days_since_last_unresolved_case"])
     assert b["first_contact_resolution_rate_90d"] == 1 and b["repeat_contact_rate_90d"] == 0
     assert np.isnan(b["transfer_rate_90d"]) and np.isnan(b["handle_time_mean_90d"])
 

@@ -49,19 +49,25 @@ def test_small_world_end_to_end():
 @pytest.mark.parametrize("contractual, customers", [(False, 20_000), (True, 40_000)],
                          ids=["non_contractual", "contractual"])
 def test_beats_the_baselines_and_approaches_the_oracle(contractual, customers):
-    """The contractual world needs more customers: there the model leads logistic regression by 0.01 AUC."""
+    """The issue's criteria: beat both baselines; ROC-AUC within 0.05 of the oracle's; Brier within 15 % of
+    the oracle's; effort features among the top 5 drivers. Not all are met yet (see the bounds below).
+
+    Measured (benchmarks/churn_eval.py, 40,000 customers, seed 1): ROC-AUC 0.012 (non-contractual) and
+    0.068 (contractual) below the oracle, Brier 26.5 % and 21.0 % above it, best effort feature at rank 6
+    and 1. What is left is what the features cannot see that the oracle knows: each customer's exact
+    purchase rate (a few years of history estimate it, with an irreducible ~6 % Brier cost on its own)
+    and the latent state of the customers who just drifted At-risk or had a bad case that did not tip them.
+    """
     table, model, test = evaluate(customers, contractual)
     ours, oracle = table.loc["churn_model"], table.loc["oracle"]
     assert ours["roc_auc"] > table.loc["logistic", "roc_auc"]
     assert ours["roc_auc"] > table.loc["bgnbd", "roc_auc"]
     assert ours["brier"] < table.loc["bgnbd", "brier"]
     assert abs(ours["mean_predicted"] - ours["churn_rate"]) < 0.01  # calibrated on the later period
-    # Measured (benchmarks/churn_eval.py, the same worlds): ROC-AUC 0.018 (non-contractual) and 0.165
-    # (contractual) below the oracle, Brier 47 % and 44 % above it. A booster trained on the oracle's own
-    # probabilities with these features does no better: the gap is the latent state the features miss.
-    assert ours["roc_auc"] > oracle["roc_auc"] - (0.19 if contractual else 0.025)
-    assert ours["brier"] < oracle["brier"] * 1.55
+    # The issue asks for 0.05 and 15 %: met for the non-contractual ROC-AUC only; these are the honest bounds.
+    assert ours["roc_auc"] > oracle["roc_auc"] - (0.08 if contractual else 0.05)
+    assert ours["brier"] < oracle["brier"] * (1.3 if contractual else 1.4)
     importance = model.feature_importance(features_and_churn(test)[0])
     effort = {column.name for column in builder("effort").columns(CONFIG)}
     best_effort_rank = int(np.flatnonzero(importance.index.isin(effort))[0]) + 1
-    assert best_effort_rank <= (12 if contractual else 20)  # measured: 9 (contractual) and 12
+    assert best_effort_rank <= (3 if contractual else 10)  # top 5 asked; measured 1 and 6 at 40,000 customers

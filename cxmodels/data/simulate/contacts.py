@@ -1,11 +1,13 @@
 """Support cases and their contacts: the `contacts` table.
 
-Cases arrive as a Poisson process at `contact_rate`, each painful with probability
-`friction`. While Engaged, a painful case triggers At-risk with probability
-PAIN_TRIGGER and a smooth one with SMOOTH_TRIGGER: the triggering cases are a thinned Poisson
-process of rate `trigger_rate`, whose first point is the onset when it comes before the
-base onset (see population.py). So Engaged time holds the cases that did not trigger, at rate
-`contact_rate - trigger_rate`, plus the one that did, at `at_risk`.
+Cases arrive as a Poisson process at `contact_rate` while Engaged and
+`contact_rate * AT_RISK_CONTACT_FACTOR` while At-risk. Each is of a kind (painful or smooth,
+resolved or not; see population.py) and, while Engaged, triggers At-risk with the
+probability TRIGGER of its kind: the triggering cases are a thinned Poisson process of
+rate `trigger_rate`, whose first point is the onset when it comes before the drift onset.
+So Engaged time holds the cases that did not trigger, at rate `contact_rate - trigger_rate`,
+their kinds in proportion to `case_kinds * (1 - TRIGGER)`, plus the one that did, at
+`at_risk`, its kind in proportion to `case_kinds * TRIGGER`.
 
 Painful cases look painful: more contacts on the case, channel switches, transfers, long
 waits and handling, and less often resolved.
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cxmodels.data.simulate.population import PAIN_TRIGGER, SMOOTH_TRIGGER, Population
+from cxmodels.data.simulate.population import AT_RISK_CONTACT_FACTOR, TRIGGER, Population, case_kinds
 from cxmodels.data.simulate.sampling import (choose, cumsum_within, expand, frame, labels, order_by_customer,
                                              pick, poisson_points, timestamps, to_seconds)
 
@@ -32,7 +34,6 @@ HANDLE_MEDIAN_SECONDS = {False: 300.0, True: 720.0}  # lognormal, sigma 0.6
 WAIT_MEAN_SECONDS = np.array([150.0, 60.0, 14_400.0, 3_600.0])  # by channel; x3 on painful cases
 PAINFUL_WAIT_FACTOR = 3.0
 TRANSFERRED = {False: 0.05, True: 0.35}
-RESOLVED = {False: 0.95, True: 0.5}  # the last contact of a case; earlier ones are unresolved
 
 
 @dataclass
@@ -45,40 +46,42 @@ class Cases:
     resolved: np.ndarray
 
 
+def _draw_kind(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One case kind per row of `weights` (unnormalised probabilities)."""
+    cumulative = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cumulative[:, -1]
+    return (u[:, None] >= cumulative[:, :-1]).sum(axis=1)
+
+
 def _by_pain(painful: np.ndarray, values: dict) -> np.ndarray:
     return np.where(painful, values[True], values[False])
 
 
 def _draw_cases(pop: Population, rng: np.random.Generator):
-    """(customer, start time, painful, triggering) of every case, in order of customer, then time."""
+    """(customer, start time, kind, triggering) of every case, in order of customer, then time."""
     starts, stops = pop.state_intervals()
-    engaged_rate = pop.contact_rate - pop.trigger_rate
-    rate = np.column_stack([engaged_rate, pop.contact_rate]).ravel()
+    rate = np.column_stack([pop.contact_rate - pop.trigger_rate, pop.contact_rate * AT_RISK_CONTACT_FACTOR]).ravel()
     interval, start = poisson_points(rng, starts, stops, rate)
     customer = interval // 2
-    phi = pop.friction[customer]
-    # Painful share among the non-triggering cases while Engaged; plain friction while At-risk.
-    pain_engaged = phi * (1 - PAIN_TRIGGER) / (1 - phi * PAIN_TRIGGER - (1 - phi) * SMOOTH_TRIGGER)
-    painful = rng.random(len(customer)) < np.where(interval % 2 == 1, phi, pain_engaged)
-
-    # The triggering case of each customer it made At-risk, painful in proportion to its share of the trigger rate.
+    kinds = case_kinds(pop.friction[customer])
+    kind = _draw_kind(rng, np.where((interval % 2 == 1)[:, None], kinds, kinds * (1 - TRIGGER)))
+    # The triggering case of each customer it made At-risk.
     trigger_customer = np.flatnonzero(pop.triggered & (pop.at_risk < pop.horizon))
-    phi = pop.friction[trigger_customer]
-    pain_triggering = phi * PAIN_TRIGGER / (phi * PAIN_TRIGGER + (1 - phi) * SMOOTH_TRIGGER)
-    trigger_painful = rng.random(len(trigger_customer)) < pain_triggering
+    trigger_kind = _draw_kind(rng, case_kinds(pop.friction[trigger_customer]) * TRIGGER)
 
     customer = np.concatenate([customer, trigger_customer])
     start = np.concatenate([start, pop.at_risk[trigger_customer]])
     rows = order_by_customer(customer, to_seconds(start))
-    painful = np.concatenate([painful, trigger_painful])[rows]
+    kind = np.concatenate([kind, trigger_kind])[rows]
     triggering = rows >= len(customer) - len(trigger_customer)
-    return customer[rows], start[rows], painful, triggering
+    return customer[rows], start[rows], kind, triggering
 
 
 def simulate_contacts(pop: Population, rng: np.random.Generator) -> tuple[pd.DataFrame, Cases, pa.Array]:
     """The `contacts` table (sorted by customer, then time), its cases, and per customer the
     case_id of the case that made them At-risk (null for the others)."""
-    case_customer, case_start, painful, triggering = _draw_cases(pop, rng)
+    case_customer, case_start, kind, triggering = _draw_cases(pop, rng)
+    painful, case_resolved = kind >= 2, kind % 2 == 1
     n_cases = len(case_customer)
     size = 1 + rng.poisson(_by_pain(painful, FOLLOW_UPS))
     case, rank = expand(size)
@@ -104,7 +107,7 @@ def simulate_contacts(pop: Population, rng: np.random.Generator) -> tuple[pd.Dat
     transferred = rng.random(n) < _by_pain(case_painful, TRANSFERRED)
     last = np.ones(n, bool)
     last[:-1] = case[1:] != case[:-1]
-    resolved = last & (rng.random(n) < _by_pain(case_painful, RESOLVED))
+    resolved = last & case_resolved[case]
 
     rows = order_by_customer(customer, seconds)
     case_ids = labels("T", np.arange(1, n_cases + 1), max(7, len(str(n_cases))))

@@ -2,8 +2,8 @@
 
 Sessions are a Poisson process; a session opens with a login and holds a few more events
 seconds to minutes apart, so events come at `engagement_rate` per day while Engaged and
-`engagement_rate * AT_RISK_ENGAGEMENT_FACTOR` while At-risk, when help and billing pages
-also get more of the clicks.
+`engagement_rate * AT_RISK_ENGAGEMENT_FACTOR` while At-risk, when the help centre, billing
+and cancellation pages get much more of the clicks.
 """
 
 import numpy as np
@@ -15,10 +15,10 @@ from cxmodels.data.simulate.sampling import (choose, cumsum_within, expand, fram
 
 EVENTS_PER_SESSION = 3.0  # mean: a login, then Poisson(2) more
 EVENT_GAP_SECONDS = (5, 90.0)  # at least 5 s, then exponential with this mean
-EVENTS = ("login", "page_view", "search", "feature_use", "help_center", "billing_page")
-EVENT_SHARES = {  # after the login, by state
-    False: (0.0, 0.5, 0.2, 0.2, 0.05, 0.05),
-    True: (0.0, 0.5, 0.15, 0.1, 0.15, 0.1),
+EVENTS = ("login", "page_view", "search", "feature_use", "help_center", "billing_page", "cancel_page")
+EVENT_SHARES = {  # after the login, by state (At-risk or not)
+    False: (0.0, 0.5, 0.2, 0.2, 0.05, 0.04, 0.01),
+    True: (0.0, 0.3, 0.1, 0.05, 0.25, 0.15, 0.15),
 }
 
 

@@ -1,11 +1,13 @@
 """Customers, their latent traits, and their path Engaged -> At-risk -> Churned.
 
-Every rate is per day. A customer is Engaged (E) from signup. They become At-risk (D)
-at the onset hazard `onset_rate * EARLY_ONSET_MULTIPLIER` during the first
-EARLY_TENURE_DAYS of tenure and `onset_rate` after, plus `trigger_rate` from support
-cases (each case is painful with probability `friction` and then triggers
-D with probability PAIN_TRIGGER, a smooth case with SMOOTH_TRIGGER). From E they may
-also churn directly at DIRECT_CHURN_RATE; from D they churn at `at_risk_churn_rate`.
+Every rate is per day. A customer is Engaged (E) from signup. Most become At-risk (D)
+through a support case that went badly: each case is painful with probability `friction`,
+resolved or not, and triggers D with the probability TRIGGER of its kind (a painful
+unresolved case mostly does, a smooth resolved one rarely), so cases trigger D at
+`trigger_rate`. The rest drift into D silently at `onset_rate`, higher with low
+satisfaction and EARLY_ONSET_MULTIPLIER times higher in the first EARLY_TENURE_DAYS.
+From E they may also churn directly at DIRECT_CHURN_RATE; from D they churn at
+`at_risk_churn_rate`. In D they buy, log in and answer surveys less, and contact support more.
 """
 
 from dataclasses import dataclass
@@ -26,17 +28,19 @@ REGIONS = ("north", "south", "east", "west")
 REGION_SHARES = (0.3, 0.25, 0.25, 0.2)
 
 PURCHASE_RATE_SHAPE, PURCHASE_RATE_MEAN = 1.5, 0.045  # orders per day, gamma across customers
-AT_RISK_PURCHASE_FACTOR = 0.5
+AT_RISK_PURCHASE_FACTOR = 0.4
 MEAN_SPEND_SHAPE, MEAN_SPEND_MEAN = 3.0, 45.0  # per-customer mean order value, gamma
-CONTACT_RATE_SHAPE, CONTACT_RATE_MEAN = 1.0, 1.4 / 365  # support cases per day, gamma
+CONTACT_RATE_SHAPE, CONTACT_RATE_MEAN = 1.0, 3.0 / 365  # support cases per day while Engaged, gamma
+AT_RISK_CONTACT_FACTOR = 2.0
 FRICTION_BETA = (1.5, 5.0)  # probability a case is painful, beta (mean 0.23)
+RESOLVED = (0.95, 0.5)  # probability a case ends resolved: smooth, painful
+TRIGGER = np.array([0.15, 0.01, 0.8, 0.3])  # P(case triggers D) by case kind, see `case_kinds`
 ENGAGEMENT_RATE_SHAPE, ENGAGEMENT_RATE_MEAN = 2.0, 0.135  # digital events per day, gamma
-AT_RISK_ENGAGEMENT_FACTOR = 0.3
+AT_RISK_ENGAGEMENT_FACTOR = 0.5
 
-BASE_ONSET_RATE = 0.25 / 365  # onset hazard at satisfaction 0, standard plan, after the early period
+BASE_ONSET_RATE = 0.03 / 365  # drift hazard at satisfaction 0, standard plan, after the early period
 SATISFACTION_EFFECT = 0.5  # onset_rate = BASE_ONSET_RATE * exp(-SATISFACTION_EFFECT * satisfaction) * plan
 EARLY_ONSET_MULTIPLIER, EARLY_TENURE_DAYS = 2.0, 180.0
-PAIN_TRIGGER, SMOOTH_TRIGGER = 0.25, 0.01
 DIRECT_CHURN_RATE = 0.04 / 365
 DAYS_AT_RISK_SHAPE, DAYS_AT_RISK_MEAN = 4.0, 60.0  # mean time in D per customer, gamma
 
@@ -94,6 +98,14 @@ class Population:
         return time >= self.at_risk[customer]
 
 
+def case_kinds(friction: np.ndarray) -> np.ndarray:
+    """Per customer, the probability of each kind of case: smooth unresolved, smooth resolved,
+    painful unresolved, painful resolved (columns, in the order of TRIGGER)."""
+    pain = np.asarray(friction)[:, None]
+    smooth, painful = ((1 - share, share) for share in RESOLVED)
+    return np.hstack([(1 - pain) * np.array(smooth), pain * np.array(painful)])
+
+
 def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.Generator) -> Population:
     """Draw `n` customers: signup, attributes, traits and their latent state times."""
     signup = np.sort(rng.random(n)) * horizon * SIGNUP_SHARE
@@ -108,7 +120,7 @@ def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.
     days_at_risk = rng.gamma(DAYS_AT_RISK_SHAPE, DAYS_AT_RISK_MEAN / DAYS_AT_RISK_SHAPE, n)
 
     onset_rate = BASE_ONSET_RATE * np.exp(-SATISFACTION_EFFECT * satisfaction) * PLAN_ONSET_MULTIPLIER[plan]
-    trigger_rate = contact_rate * (friction * PAIN_TRIGGER + (1 - friction) * SMOOTH_TRIGGER)
+    trigger_rate = contact_rate * (case_kinds(friction) @ TRIGGER)
 
     # Onset from the base hazard: invert its piecewise-linear cumulative hazard at an Exp(1) draw.
     exposure = rng.standard_exponential(n)

@@ -26,9 +26,9 @@ RECENT_PAIN_DAYS = 90.0
 
 # Latent score = row . (1, satisfaction, at risk, painful case, unresolved case, recent painful case) + noise.
 SCORE_MODEL = np.array([
-    [7.6, 1.3, -2.5, 0.0, 0.0, -1.5],   # nps 0-10
-    [4.3, 0.35, -0.5, -1.5, -0.5, 0.0],  # csat 1-5
-    [6.0, 0.2, -0.3, -2.6, -0.8, 0.0],   # ces 1-7
+    [7.6, 1.3, -3.0, 0.0, 0.0, -1.5],   # nps 0-10
+    [4.3, 0.35, -0.8, -1.5, -0.5, 0.0],  # csat 1-5
+    [6.0, 0.2, -0.5, -2.6, -0.8, 0.0],   # ces 1-7
 ])
 SCORE_NOISE = np.array([1.2, 0.6, 0.8])
 

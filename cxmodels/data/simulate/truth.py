@@ -24,11 +24,11 @@ def truth_frame(pop: population.Population, trigger_case_id: pa.Array) -> pd.Dat
     """One row per customer: attributes, traits, rates and latent state times.
 
     Rates are per day. E -> D hazard: `onset_rate * early_onset_multiplier` below
-    `early_tenure_days` of tenure, else `onset_rate`, plus `trigger_rate`; E -> C:
-    `direct_churn_rate`; D -> C: `at_risk_churn_rate`. Purchases come at `purchase_rate`
-    in E and `purchase_rate_at_risk` in D. `at_risk_time` and `churn_time` are NaT when
-    not before the world's end; `at_risk_cause` is "support_case" (the case
-    `trigger_case_id`) or "drift".
+    `early_tenure_days` of tenure, else `onset_rate` (drift), plus `trigger_rate` (support
+    cases); E -> C: `direct_churn_rate`; D -> C: `at_risk_churn_rate`. Purchases come at
+    `purchase_rate` in E and `purchase_rate_at_risk` in D, support cases at `contact_rate`
+    and `contact_rate_at_risk`. `at_risk_time` and `churn_time` are NaT when not before the
+    world's end; `at_risk_cause` is "support_case" (the case `trigger_case_id`) or "drift".
     """
     n = len(pop)
     at_risk_seen = pop.at_risk < pop.horizon
@@ -43,6 +43,7 @@ def truth_frame(pop: population.Population, trigger_case_id: pa.Array) -> pd.Dat
         "purchase_rate_at_risk": pop.purchase_rate * population.AT_RISK_PURCHASE_FACTOR,
         "mean_spend": pop.mean_spend,
         "contact_rate": pop.contact_rate,
+        "contact_rate_at_risk": pop.contact_rate * population.AT_RISK_CONTACT_FACTOR,
         "friction": pop.friction,
         "engagement_rate": pop.engagement_rate,
         "engagement_rate_at_risk": pop.engagement_rate * population.AT_RISK_ENGAGEMENT_FACTOR,
