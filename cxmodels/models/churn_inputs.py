@@ -65,7 +65,7 @@ class ChurnEstimator(ClassifierMixin, BaseEstimator):
 
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
         """Features as float64, columns in `feature_names_in_` order; categories as codes, missing as NaN."""
-        matrix = np.empty((len(X), len(self.feature_names_in_)))
+        matrix = np.empty((len(X), len(self.feature_names_in_)), order="F")  # filled a column at a time
         for j, name in enumerate(self.feature_names_in_):
             if name in self.categories_:
                 matrix[:, j] = category_codes(X[name], self.categories_[name])
