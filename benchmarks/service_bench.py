@@ -83,16 +83,18 @@ def score_bodies(workdir: Path, ids: list[str]) -> list[bytes]:
 
 def drive(port: int, key: str, rate: float, plan: list[tuple[str, str, bytes | None]],
           threads: int) -> tuple[list[tuple[str, float, int]], float]:
-    """Send plan[i] at start + i / rate from `threads` keep-alive connections: (kind, ms since due, status)
-    per request, and the seconds from the first due time to the last answer."""
-    results, lock, next_index = [], threading.Lock(), iter(range(len(plan)))
+    """Send plan[i] at start + i / rate from `threads` keep-alive connections per kind of request (slow
+    answers of one kind hold up no request of another): (kind, ms since due, status) per request, and
+    the seconds from the first due time to the last answer."""
+    results, lock = [], threading.Lock()
+    by_kind = {kind: iter([i for i, (k, _, _) in enumerate(plan) if k == kind]) for kind in {k for k, _, _ in plan}}
     start = time.perf_counter() + 0.5
 
-    def worker() -> None:
+    def worker(indices) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         while True:
             with lock:
-                i = next(next_index, None)
+                i = next(indices, None)
             if i is None:
                 return
             due = start + i / rate
@@ -111,7 +113,7 @@ def drive(port: int, key: str, rate: float, plan: list[tuple[str, str, bytes | N
             with lock:
                 results.append((kind, (time.perf_counter() - due) * 1000, status))
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    pool = [threading.Thread(target=worker, args=(indices,)) for indices in by_kind.values() for _ in range(threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
@@ -142,7 +144,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rate", type=float, default=200, help="Requests per second, all kinds together.")
     parser.add_argument("--score-share", type=float, default=0.05, help="Share of POST /score among the requests.")
-    parser.add_argument("--threads", type=int, default=32, help="Client connections.")
+    parser.add_argument("--threads", type=int, default=32, help="Client connections per kind of request.")
     parser.add_argument("--workdir", type=Path, help="Folder with world/, mlruns/ and scores.db (default: a "
                                                      "temporary one, simulated, trained and scored first).")
     parser.add_argument("--customers", type=int, default=2000, help="Customers to simulate without --workdir.")

@@ -105,8 +105,8 @@ def _user_segment(name: str, definition: str | Mapping) -> Segment:
 class _Columns(dict):
     """A frame's columns by name for `pd.eval` (which writes into it), remembering which ones an expression reads."""
 
-    def __init__(self, frame: pd.DataFrame):
-        super().__init__(frame.items())
+    def __init__(self, columns: Mapping[str, pd.Series]):
+        super().__init__(columns)
         self.read = set()
 
     def __getitem__(self, name: str) -> pd.Series:
@@ -115,12 +115,14 @@ class _Columns(dict):
         return column
 
 
-def _evaluate(frame: pd.DataFrame, segment: Segment) -> tuple[pd.Series, set[str]]:
-    """The expression's values on `frame` (a boolean Series) and the columns it reads; SegmentError otherwise."""
+def _evaluate(frame: pd.DataFrame, segment: Segment, columns: Mapping[str, pd.Series] | None = None
+              ) -> tuple[pd.Series, set[str]]:
+    """The expression's values on `frame` (a boolean Series) and the columns it reads; SegmentError otherwise.
+    `columns`: the frame's columns by name, when the caller already has them."""
     problem = f"segment {segment.name!r}: expression {segment.expression!r}"
     if "__" in segment.expression:
         raise SegmentError(f"{problem} may not use names with double underscores")
-    columns = _Columns(frame)
+    columns = _Columns(dict(frame.items()) if columns is None else columns)
     try:
         result = pd.eval(segment.expression, parser="pandas", engine="python", resolvers=[columns],
                          local_dict={}, global_dict={})
@@ -138,9 +140,9 @@ def _evaluate(frame: pd.DataFrame, segment: Segment) -> tuple[pd.Series, set[str
     return result, columns.read
 
 
-def members(scores: pd.DataFrame, segment: Segment) -> pd.Series:
+def members(scores: pd.DataFrame, segment: Segment, columns: Mapping[str, pd.Series] | None = None) -> pd.Series:
     """True for the customers (rows of `scores`) in the segment; False where a column it reads is missing."""
-    result, read = _evaluate(scores, segment)
+    result, read = _evaluate(scores, segment, columns)
     known = scores[sorted(read)].notna().all(axis=1)
     return (result.fillna(False).astype(bool) & known).rename(segment.name)
 
@@ -149,9 +151,9 @@ def assign(scores: pd.DataFrame, catalog: Mapping[str, Segment]) -> pd.Series:
     """Each customer's segments, names joined by ";" in catalog order ("" for none), aligned with `scores`."""
     segments = list(catalog.values())
     n = len(scores)
-    bits = np.zeros((n, len(segments)), dtype=bool)
+    bits, columns = np.zeros((n, len(segments)), dtype=bool), dict(scores.items())
     for j, segment in enumerate(segments):
-        bits[:, j] = members(scores, segment).to_numpy()
+        bits[:, j] = members(scores, segment, columns).to_numpy()
     # number each distinct combination of memberships (64 segments per word), then join names once per combination
     packed = np.packbits(bits, axis=1)
     words = np.zeros((n, -(-packed.shape[1] // 8) * 8), dtype=np.uint8)

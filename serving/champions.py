@@ -36,25 +36,28 @@ class Champions:
         return {"churn_model_version": self.churn_version, "clv_model_version": self.clv_version}
 
 
-def load_champions(tracking_uri: str | None = None) -> Champions:
+def load_champions(tracking_uri: str | None = None, versions: dict[str, str] | None = None) -> Champions:
     """The current champions of `cxmodels-churn` and `cxmodels-clv` in the store at `tracking_uri`
-    (default as in training: MLFLOW_TRACKING_URI, else ./mlruns). Raises ChampionError."""
+    (default as in training: MLFLOW_TRACKING_URI, else ./mlruns), or the versions given as
+    `Champions.versions()` gives them. Raises ChampionError."""
     uri = tracking.tracking_uri(tracking_uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    churn, churn_version = _champion(registry.CHURN_MODEL, uri)
-    clv, clv_version = _champion(registry.CLV_MODEL, uri)
+    versions = versions or {}
+    churn, churn_version = _champion(registry.CHURN_MODEL, uri, versions.get("churn_model_version"))
+    clv, clv_version = _champion(registry.CLV_MODEL, uri, versions.get("clv_model_version"))
     champions = Champions(churn, clv, churn_version, clv_version)
     _check_features(champions)
     return champions
 
 
-def _champion(name: str, uri: str):
-    version = registry.champion_version(name)
+def _champion(name: str, uri: str, version: str | None = None):
+    """The estimator of version `version` of `name`, default the champion, and its version."""
+    version = version or registry.champion_version(name)
     if version is None:
         raise ChampionError(f"no champion of '{name}' in the MLflow store {uri}: train one with `cxmodels train DATA_DIR`")
     try:
-        model = mlflow.pyfunc.load_model(registry.champion_uri(name))
+        model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
     except (MlflowException, OSError) as error:
         raise ChampionError(f"cannot load {name} v{version} from {uri}: {error}") from error
     return model.unwrap_python_model().estimator, version

@@ -50,6 +50,11 @@ class ServiceSettings:
     max_request_bytes: int = 1_000_000
     page_size: int = 100
     max_page_size: int = 1000
+    score_workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.score_workers < 1:
+            raise ValueError(f"score_workers must be at least 1, got {self.score_workers}")
 
 
 @dataclass(frozen=True)

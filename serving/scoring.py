@@ -12,7 +12,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from cxmodels.data.cutoff import utc_timestamp
-from cxmodels.features import build_features, snapshot_population, value_summary
+from cxmodels.features import build_features, builder, families, snapshot_population, value_summary
 from cxmodels.segments import assign
 
 REASONS = 3
@@ -48,7 +48,7 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
     """`score` on a feature matrix indexed by customer_id (`summary`: the value summary in the CLV model's
     time unit, when the features' differs)."""
     frame = pd.DataFrame(index=features.index)
-    churn_features = features[list(champions.churn.feature_names_in_)]
+    churn_features = features[_needed(features, champions.churn.feature_names_in_, champions.feature_config)]
     frame["churn_probability"] = champions.churn.predict_proba(churn_features)[:, 1]
     frame["churn_risk"] = risk_bands(frame["churn_probability"].to_numpy(), config.risk)
     frame[[f"reason_{i}" for i in range(1, REASONS + 1)]] = reasons(
@@ -68,6 +68,19 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
         frame[name] = version
     frame["segments"] = assign(frame, config.catalog())
     return frame[list(SCORE_COLUMNS)], reference
+
+
+def _needed(features: pd.DataFrame, names, config) -> list[str]:
+    """The churn model's features, when the matrix has them all; else ValueError naming the missing
+    ones and the tables that give them (the data lacks a table the model was trained with)."""
+    names = [str(name) for name in names]
+    missing = [name for name in names if name not in features.columns]
+    if missing:
+        family = families(config)
+        tables = sorted({table for name in missing if name in family for table in builder(family[name]).tables})
+        raise ValueError(f"the churn model needs {len(missing)} feature(s) this data cannot give: {missing[:5]}"
+                         f"{' ...' if len(missing) > 5 else ''}; they come from the table(s) {tables}")
+    return names
 
 
 def reasons(churn, features: pd.DataFrame, explain: pd.Series, progress: bool = False) -> np.ndarray:

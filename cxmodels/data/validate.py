@@ -209,13 +209,16 @@ def _coerce(name: str, raw: pd.DataFrame, is_text: bool) -> tuple[pd.DataFrame, 
 
 
 def _schema(name: str, frame: pd.DataFrame) -> pa.DataFrameSchema:
-    """The pandera schema of the contract columns present: required ones must not be empty."""
+    """The pandera schema of the contract columns present: required ones must not be empty. Optional
+    columns without checks are left out (nothing to check; pandera's fixed cost per column is not small
+    next to a request of a few rows)."""
     spec = TABLES[name]
     checks = dict(COLUMN_CHECKS)
     if name == "surveys":
         checks["score"] = _scale_checks(frame["survey"])
     return pa.DataFrameSchema({column: pa.Column(nullable=column not in spec.required, checks=checks.get(column))
-                               for column in spec.columns if column in frame})
+                               for column in spec.columns
+                               if column in frame and (column in spec.required or column in checks)})
 
 
 def _scale_checks(survey: pd.Series) -> list[pa.Check]:
@@ -281,8 +284,10 @@ def _repeated_rows(raw: pd.DataFrame, frame: pd.DataFrame, codes: np.ndarray) ->
         key = (key ^ values.to_numpy().view(np.uint64)) * _MIX
     ordered = np.sort(key)
     twice = ordered[1:][ordered[1:] == ordered[:-1]]
-    maybe = pd.Series(key).isin(twice).to_numpy()
     repeated = np.zeros(len(raw), bool)
+    if not len(twice):
+        return repeated
+    maybe = pd.Series(key).isin(twice).to_numpy()
     repeated[np.flatnonzero(maybe)[_rows(raw, maybe).duplicated().to_numpy()]] = True
     return repeated
 

@@ -16,9 +16,11 @@ from serving.service.settings import Settings
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Load the store and the champions in the background: /health answers at once, /ready once loaded."""
+    """Load the store, the champions and the scoring workers in the background: /health answers at once,
+    /ready once loaded. The workers stop with the service."""
     threading.Thread(target=app.state.runtime.load, name="cxmodels-load", daemon=True).start()
     yield
+    app.state.runtime.close()
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -152,3 +152,17 @@ def test_reasons_only_from_the_configured_risk_band_and_probabilities_match_the_
     none, _ = score(dataset, champions, present, ServingConfig(reasons="none"))
     assert none["reason_1"].isna().all()
     np.testing.assert_allclose(none["churn_probability"], everyone["churn_probability"], rtol=1e-12)
+
+
+def test_data_without_a_table_the_model_was_trained_with_is_refused_naming_it(world):
+    from dataclasses import replace
+
+    from cxmodels.data import load_dataset
+    from cxmodels.features import data_as_of
+    from serving.champions import load_champions
+    from serving.scoring import score
+
+    champions = load_champions(world.tracking_uri)
+    dataset, present = data_as_of(load_dataset(world.folder / "world"))
+    with pytest.raises(ValueError, match=r"feature\(s\) this data cannot give: .*table\(s\) \['contacts'\]"):
+        score(replace(dataset, contacts=None), champions, present, ServingConfig())

@@ -1,8 +1,11 @@
 """The scoring service over HTTP, in its own process: authentication, every endpoint, bad payloads, reloads."""
 
 import json
+import os
+import signal
 import threading
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -195,6 +198,31 @@ def test_a_body_over_the_size_limit_gets_413(client, chunked):
 def test_unknown_paths_and_methods_get_json_errors(client):
     assert client.get("/nowhere").json()["detail"] == "Not Found"
     assert client.get("/score").status_code == 405
+
+
+def children(pid: int) -> list[int]:
+    """The process ids whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # the process ended meanwhile
+            continue
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_scoring_worker_gives_a_503_then_a_new_one_scores(client, service, batch):
+    assert client.post("/score", json=ONE_PURCHASE).status_code == 200
+    workers = [worker for child in children(service.process.pid) for worker in children(child)]  # forkserver's
+    assert workers
+    for worker in workers:
+        os.kill(worker, signal.SIGKILL)
+    answer = client.post("/score", json=ONE_PURCHASE)
+    assert answer.status_code == 503 and "scoring worker stopped unexpectedly" in answer.json()["detail"]
+    assert client.get(f"/customers/{batch['customer_id'].iloc[0]}/scores").status_code == 200
+    assert client.post("/score", json=ONE_PURCHASE).status_code == 200
 
 
 # Reloads change the champions of the shared store: these tests come last.

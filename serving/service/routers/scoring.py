@@ -2,6 +2,7 @@
 
 The tables are checked by the data contract (422 with its problems) and the customers are tiered
 against the latest batch (its clv quantiles and RFM edges), as a batch run would have tiered them.
+Both happen in a scoring worker (`serving.service.workers`), off the process that answers look-ups.
 """
 
 from dataclasses import asdict
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from cxmodels.data.contract import TABLES as CONTRACT
@@ -19,7 +21,6 @@ from serving.scoring import score
 from serving.service.errors import ApiError
 from serving.service.frames import records
 from serving.service.runtime import RuntimeDep
-from serving.service.settings import SettingsDep
 
 router = APIRouter(tags=["scoring"])
 TABLES = ("transactions", "customers", "contacts", "surveys", "events")
@@ -93,19 +94,23 @@ def _contract_error(problems) -> ApiError:
 
 
 @router.post("/score", summary="Score customers from their raw interactions")
-def score_customers(request: ScoreRequest, runtime: RuntimeDep, settings: SettingsDep) -> dict:
-    champions = runtime.require_champions()  # read once: a reload does not change them under this request
-    batch = runtime.latest_batch()
+async def score_customers(request: ScoreRequest, runtime: RuntimeDep) -> dict:
+    batch = await run_in_threadpool(runtime.latest_batch)
+    as_of = utc_timestamp(request.as_of) if request.as_of else pd.Timestamp.now(tz="UTC")
+    return await runtime.score(scored, request, as_of, batch.batch_id, batch.metadata["reference"])
+
+
+def scored(champions, config, request: ScoreRequest, as_of: pd.Timestamp, batch_id: str, reference: dict) -> dict:
+    """The answer to a POST /score, computed in a scoring worker; ApiError (422) for tables it cannot score."""
     validated = validate_tables(request.frames(), source="request body")
     if not validated.report.ok:
         raise _contract_error(validated.report.problems)
-    as_of = utc_timestamp(request.as_of) if request.as_of else pd.Timestamp.now(tz="UTC")
     sent = set(pd.concat([frame["customer_id"] for frame in validated.dataset.tables.values()]))
-    answer = {"as_of": as_of.isoformat(), "reference_batch_id": batch.batch_id, "scores": [], "unscored": sorted(sent)}
+    answer = {"as_of": as_of.isoformat(), "reference_batch_id": batch_id, "scores": [], "unscored": sorted(sent)}
     if snapshot_population(validated.dataset, as_of).empty:  # e.g. no purchase before as_of
         return answer
     try:
-        scores, _ = score(validated.dataset, champions, as_of, settings.config, batch.metadata["reference"])
+        scores, _ = score(validated.dataset, champions, as_of, config, reference)
     except ValueError as error:  # e.g. the champions cannot use what was sent
         raise ApiError(422, f"cannot score these tables as of {as_of.isoformat()}: {error}") from None
     return answer | {"scores": records(scores), "unscored": sorted(sent - set(scores["customer_id"]))}
