@@ -7,7 +7,8 @@ a fixed rate with a mix of customer look-ups and small POST /score calls, and re
 
 The load is open-loop: request i is due at start + i / rate whatever happened before, and its latency is
 counted from when it was due, so a slow answer delays no later request and hides no queueing.
-Target: look-ups p50 <= 10 ms and p99 <= 50 ms, no errors.
+Target: look-ups p50 <= 10 ms and p99 <= 50 ms, no errors. POST /score calls beyond the scoring workers' queue
+get 503 with Retry-After (busy), counted apart from errors.
 """
 
 import argparse
@@ -122,18 +123,22 @@ def drive(port: int, key: str, rate: float, plan: list[tuple[str, str, bytes | N
 
 
 def report(results, seconds: float, rate: float) -> bool:
-    """Print latency per kind, throughput and errors; True when the look-up targets are met without errors."""
+    """Print latency per kind, throughput, errors and busy answers (503: POST /score's queue is full, the
+    client should retry); True when the look-up targets are met and nothing failed otherwise."""
     frame = pd.DataFrame(results, columns=["kind", "ms", "status"])
     print(f"{len(frame):,} requests in {seconds:.1f} s: {len(frame) / seconds:.1f} answered/s (target rate {rate:g})")
-    print(f"{'kind':<8} {'requests':>9} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    print(f"{'kind':<8} {'requests':>9} {'busy':>6} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+          f"{'max ms':>8}  (latency of the 200 answers)")
+    busy = frame["status"] == 503
+    failed = (frame["status"] != 200) & ~busy
     for kind, rows in frame.groupby("kind"):
-        p50, p95, p99 = np.percentile(rows["ms"], [50, 95, 99])
-        errors = int((rows["status"] != 200).sum())
-        print(f"{kind:<8} {len(rows):>9,} {errors:>7,} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {rows['ms'].max():>8.1f}")
-    lookups = frame[frame["kind"] == "lookup"]["ms"]
-    errors = int((frame["status"] != 200).sum())
-    p50, p99 = np.percentile(lookups, [50, 99])
-    met = errors == 0 and p50 <= TARGETS["p50"] and p99 <= TARGETS["p99"]
+        ok = rows.loc[rows["status"] == 200, "ms"]
+        p50, p95, p99 = np.percentile(ok, [50, 95, 99]) if len(ok) else [np.nan] * 3
+        print(f"{kind:<8} {len(rows):>9,} {int(busy[rows.index].sum()):>6,} {int(failed[rows.index].sum()):>7,} "
+              f"{p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {ok.max() if len(ok) else np.nan:>8.1f}")
+    lookups = frame[frame["kind"] == "lookup"]
+    p50, p99 = np.percentile(lookups["ms"], [50, 99])
+    met = (lookups["status"] == 200).all() and not failed.any() and p50 <= TARGETS["p50"] and p99 <= TARGETS["p99"]
     print(f"targets (look-ups p50 <= {TARGETS['p50']:g} ms, p99 <= {TARGETS['p99']:g} ms, no errors): "
           f"{'met' if met else 'MISSED'}")
     return met

@@ -51,10 +51,12 @@ class ServiceSettings:
     page_size: int = 100
     max_page_size: int = 1000
     score_workers: int = 1
+    max_queued_scores: int = 4
 
     def __post_init__(self) -> None:
-        if self.score_workers < 1:
-            raise ValueError(f"score_workers must be at least 1, got {self.score_workers}")
+        for name in ("score_workers", "max_queued_scores"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"service.{name} must be at least 1, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Runtime:
         self.error: str | None = None  # why loading failed, for /ready
         self._reloading = threading.Lock()
         self._swapping = threading.Lock()  # a pool is swapped out only between two submissions
+        self._scoring = 0  # POST /score calls submitted and not done: beyond the queue limit, 503
 
     def load(self) -> None:
         """Open the store and load the champions; a failure is kept in `error` (and logged), not raised."""
@@ -66,12 +67,18 @@ class Runtime:
         """`fn(champions, config, *args)` in a scoring worker, its result or its exception, awaited without
         holding a thread. A worker that died gives a 503 and its pool is replaced (the next request waits
         for the new workers to load)."""
+        service = self.settings.config.service
         try:
             with self._swapping:  # held for microseconds, never across an await
                 pool = self.pool
                 if pool is None:
                     raise self._not_loaded("the models are")
+                if self._scoring >= service.score_workers * (1 + service.max_queued_scores):
+                    raise ApiError(503, f"scoring is busy ({self._scoring} requests in progress or waiting): retry "
+                                        "shortly", headers={"Retry-After": "1"})
                 future = pool.submit(fn, *args)
+                self._scoring += 1
+            future.add_done_callback(self._done)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
             with self._swapping:
@@ -81,6 +88,10 @@ class Runtime:
             log.error("a scoring worker died; its pool is replaced")
             raise ApiError(503, "the scoring worker stopped unexpectedly (crashed or killed); a new one is "
                                 "starting: retry the request") from None
+
+    def _done(self, future) -> None:
+        with self._swapping:
+            self._scoring -= 1
 
     def close(self) -> None:
         """Stop the scoring workers (at shutdown)."""
