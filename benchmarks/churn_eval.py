@@ -9,7 +9,7 @@ cancellation in it) the simulator makes the customers, snapshots are taken every
 label window ends by the latest complete one, and are scored on that one. The oracle is
 `true_churn_probability` for the same customers and cut-off, with the world's definition.
 Prints the evaluation table (ROC-AUC, PR-AUC, Brier, log loss, top-decile lift), the model's
-top drivers (effort features marked) and the reasons of five customers.
+top drivers (effort and support-history features marked) and the reasons of five customers.
 """
 
 import argparse
@@ -77,11 +77,16 @@ def report(name: str, result: dict, figures: Path | None) -> None:
 
     importance = model.feature_importance(X_test)
     effort = {column.name for column in builder("effort").columns(CONFIG)}
+    support = {column.name for column in builder("support_history").columns(CONFIG)}
     ranks = [rank for rank, feature in enumerate(importance.index, 1) if feature in effort]
+    support_ranks = [rank for rank, feature in enumerate(importance.index, 1) if feature in support]
     print("effort feature ranks: " + ", ".join(f"{importance.index[r - 1]} {r}" for r in ranks[:5]))
-    print(f"top drivers (mean |contribution|, * = effort); best effort feature at rank {ranks[0]}:")
+    print("support-history feature ranks: " + ", ".join(f"{importance.index[r - 1]} {r}" for r in support_ranks[:5]))
+    print(f"top drivers (mean |contribution|, * = effort, + = support history); best effort feature at rank "
+          f"{ranks[0]}, best effort or support-history feature at rank {min(ranks[0], support_ranks[0])}:")
     for rank, (feature, value) in enumerate(importance.head(10).items(), 1):
-        print(f"  {rank:2d}. {feature:<36}{'*' if feature in effort else ' '} {value:.3f}")
+        mark = "*" if feature in effort else "+" if feature in support else " "
+        print(f"  {rank:2d}. {feature:<36}{mark} {value:.3f}")
     by_family = importance.groupby(importance.index.map(families(CONFIG))).sum().sort_values(ascending=False)
     print("  by feature family (summed):", ", ".join(f"{name} {value:.3f}" for name, value in by_family.items()))
 

@@ -4,14 +4,14 @@ A builder is a function (history, config) -> {column: values per customer}, wher
 `history` (cxmodels.features.history.History) holds the dataset's rows of a
 population strictly before the cut-off. It runs only when all its tables are present.
 Adding a feature: write the function, declare its columns, add an entry here, add a test.
-The order here is the column order of the matrix; tenure and the paces (per month of
+The order here is the column order of the matrix; tenure, the paces and the support history (per month of
 tenure) come late because they reuse the first-seen times every earlier builder's tables leave behind.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cxmodels.features import activity, attributes, behaviour, effort, value, voice
+from cxmodels.features import activity, attributes, behaviour, effort, support, value, voice
 from cxmodels.features.columns import Column
 from cxmodels.features.config import FeatureConfig
 
@@ -40,6 +40,7 @@ REGISTRY: tuple[Builder, ...] = (
     Builder("purchase_pace", ("transactions",), activity.purchase_pace_columns, activity.purchase_pace),
     Builder("event_pace", ("events",), activity.event_pace_columns, activity.event_pace),
     Builder("page_mix", ("events",), activity.page_mix_columns, activity.page_mix),
+    Builder("support_history", ("contacts",), support.support_history_columns, support.support_history),
     Builder("attributes", ("customers",), attributes.attribute_columns, attributes.attributes),
 )
 
@@ -61,6 +62,6 @@ def describe(config: FeatureConfig | None = None) -> dict[str, str]:
 def families(config: FeatureConfig | None = None) -> dict[str, str]:
     """Every feature column the registry can produce under `config`, with the builder that makes it
     (its family: purchases, engagement, effort, voice, value, tenure, purchase_pace, event_pace,
-    page_mix, attributes)."""
+    page_mix, support_history, attributes)."""
     config = config or FeatureConfig()
     return {column.name: entry.name for entry in REGISTRY for column in entry.columns(config)}

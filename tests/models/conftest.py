@@ -1,11 +1,10 @@
 import pytest
+from cdnow_periods import CALIBRATION_END, HOLDOUT_DAYS
 
 from cxmodels.data import Dataset
 from cxmodels.data.samples import cdnow
 from cxmodels.features import labels, value_summary
 
-CALIBRATION_END = "1997-10-01"  # the summary covers days up to 1997-09-30: weeks 0-39
-HOLDOUT_DAYS = 273  # weeks 40-78: [1997-10-01, 1998-07-01)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from cxmodels.metrics.clv_evaluation import conditional_expectation_by_frequency
 from cxmodels.models import BTYDModel
-from conftest import HOLDOUT_DAYS
+from cdnow_periods import HOLDOUT_DAYS
 
 PUBLISHED = {
     "bgnbd": {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262},  # BG/NBD paper, section 4

@@ -50,13 +50,21 @@ def test_small_world_end_to_end():
                          ids=["non_contractual", "contractual"])
 def test_beats_the_baselines_and_approaches_the_oracle(contractual, customers):
     """The issue's criteria: beat both baselines; ROC-AUC within 0.05 of the oracle's; Brier within 15 % of
-    the oracle's; effort features among the top 5 drivers. Not all are met yet (see the bounds below).
+    the oracle's; effort features among the top 5 drivers. Beating the baselines is met; the others only in
+    part (see the bounds below), and model-side changes do not close them.
 
-    Measured (benchmarks/churn_eval.py, 40,000 customers, seed 1): ROC-AUC 0.012 (non-contractual) and
-    0.068 (contractual) below the oracle, Brier 26.5 % and 21.0 % above it, best effort feature at rank 6
-    and 1. What is left is what the features cannot see that the oracle knows: each customer's exact
-    purchase rate (a few years of history estimate it, with an irreducible ~6 % Brier cost on its own)
-    and the latent state of the customers who just drifted At-risk or had a bad case that did not tip them.
+    Measured (benchmarks/churn_eval.py, 40,000 customers; settings fixed on seed 1, figures of seed 2):
+    ROC-AUC 0.013 (non-contractual) and 0.074 (contractual) below the oracle, Brier 27.8 % and 26.0 %
+    above it, best effort feature at rank 6 and 1 (seed 1: 0.012 and 0.065, 27 % and 21 %, 6 and 1).
+    On seed 1, tuning (learning rate, leaves, leaf size, L2, calibration) and 3x more snapshots each
+    moved the figures by less than 0.003 ROC-AUC and 1 % Brier; the support-history features add 0.003
+    (seed 1) and 0.005 (seed 2) contractual ROC-AUC. What is left is what the features cannot see that
+    the oracle knows. With the simulator's latent truth as extra features (seed 1), the current state
+    (Engaged, At-risk, churned) brings the Brier gap to +6.8 % (non-contractual) and +3.8 % (contractual);
+    adding the purchase rate (non-contractual) or the support-case trigger rate (contractual), the model
+    meets the oracle (ROC-AUC gaps 0.0004 and 0.008). From the features, the At-risk state is found with
+    ROC-AUC 0.96 (0.84 for the customers who drifted there without a support case) and the log trigger
+    rate with R^2 0.41 only (a few cases per customer say little about their friction).
     """
     table, model, test = evaluate(customers, contractual)
     ours, oracle = table.loc["churn_model"], table.loc["oracle"]

@@ -12,7 +12,7 @@ from cxmodels.data.simulate import simulate
 from cxmodels.features import build_snapshots
 from cxmodels.models.clv_lightgbm import LightGBMCLVModel
 from cxmodels.models.clv_selection import compare_clv_models, select_btyd_model
-from conftest import HOLDOUT_DAYS
+from cdnow_periods import HOLDOUT_DAYS
 
 SMALL_BOOSTER = LightGBMCLVModel(n_estimators=60, n_jobs=1)
 
