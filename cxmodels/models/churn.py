@@ -12,6 +12,7 @@ from cxmodels.models.churn_calibration import CHOICES, calibrated, choose_calibr
 from cxmodels.models.churn_inputs import ChurnEstimator
 from cxmodels.models.churn_reasons import feature_descriptions, top_reasons
 
+PREDICT_BLOCK = 50_000  # rows per block of predict_proba
 RANDOM_VALIDATION_SHARE = 0.2  # of the rows, when X has a single as_of and `validation` is a number of dates
 
 
@@ -113,7 +114,12 @@ class ChurnModel(ChurnEstimator):
         return importance.sort_values(ascending=False, kind="stable").rename_axis("feature")
 
     def _churn_probability(self, X: pd.DataFrame) -> np.ndarray:
-        return calibrated(self.calibrator_, self._log_odds(self._inputs(X)))
+        """Calibrated, a block of PREDICT_BLOCK rows at a time: a block's input matrix stays small and warm
+        in memory (a whole 1M-row matrix costs more to fill than to score)."""
+        blocks = range(0, max(len(X), 1), PREDICT_BLOCK)
+        log_odds = [self._log_odds(np.ascontiguousarray(self._inputs(X.iloc[start:start + PREDICT_BLOCK])))
+                    for start in blocks]
+        return calibrated(self.calibrator_, np.concatenate(log_odds))
 
     def _log_odds(self, matrix: np.ndarray) -> np.ndarray:
         return self.booster_.predict(matrix, raw_score=True, num_iteration=self.best_iteration_)
