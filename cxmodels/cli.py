@@ -128,6 +128,14 @@ AsOf = Annotated[
 ]
 
 
+Present = Annotated[
+    str | None,
+    typer.Option("--as-of", callback=_check_as_of,
+                 help="The present of the data: rows at or after it are ignored (default: just after the last "
+                      "timestamp). In training, the held-out snapshot's labels end here."),
+]
+
+
 @app.command()
 def features(
     data_dir: DataDir,
@@ -180,12 +188,7 @@ def kpis(
 @app.command()
 def train(
     data_dir: DataDir,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", callback=_check_as_of,
-                     help="The present of the data: rows at or after it are ignored (default: just after the last "
-                          "timestamp). The held-out snapshot's labels end here."),
-    ] = None,
+    as_of: Present = None,
     horizon_days: Annotated[
         int | None, typer.Option(min=1, help="Label horizon in days (default 90, or the configuration's).")
     ] = None,
@@ -253,12 +256,7 @@ def _serving_config(path: Path | None):
 def score(
     data_dir: DataDir,
     out: Annotated[Path, typer.Option(help="Score file to write: .parquet or .csv (written atomically).")],
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", callback=_check_as_of,
-                     help="The present of the data: rows at or after it are ignored (default: just after the last "
-                          "timestamp)."),
-    ] = None,
+    as_of: Present = None,
     config: ServingConfigFile = None,
     store: StoreUrl = None,
 ) -> None:

@@ -14,28 +14,32 @@ from serving.scoring import RISK_BANDS, SEGMENT_INPUTS
 from training.config import build
 
 
+class _Bands:
+    """Two cut points `medium` < `high`, both in (0, 1); `what` names them in errors."""
+
+    what = "cut points"
+
+    def __post_init__(self) -> None:
+        if not 0 < self.medium < self.high < 1:
+            raise ValueError(f"{self.what} must satisfy 0 < medium < high < 1, got {self.medium}, {self.high}")
+
+
 @dataclass(frozen=True)
-class RiskSettings:
+class RiskSettings(_Bands):
     """churn_risk: "high" from `high`, "medium" from `medium`, else "low"."""
 
+    what = "risk thresholds"
     medium: float = 0.3
     high: float = 0.6
 
-    def __post_init__(self) -> None:
-        if not 0 < self.medium < self.high < 1:
-            raise ValueError(f"risk thresholds must satisfy 0 < medium < high < 1, got {self.medium}, {self.high}")
-
 
 @dataclass(frozen=True)
-class ValueSettings:
+class ValueSettings(_Bands):
     """value_tier: customers above the `high` quantile of clv are "high", above `medium` "medium"."""
 
+    what = "value quantiles"
     medium: float = 0.5
     high: float = 0.8
-
-    def __post_init__(self) -> None:
-        if not 0 < self.medium < self.high < 1:
-            raise ValueError(f"value quantiles must satisfy 0 < medium < high < 1, got {self.medium}, {self.high}")
 
 
 @dataclass(frozen=True)
