@@ -72,8 +72,9 @@ def test_beats_the_baselines_and_approaches_the_oracle(contractual, customers):
     assert ours["roc_auc"] > table.loc["bgnbd", "roc_auc"]
     assert ours["brier"] < table.loc["bgnbd", "brier"]
     assert abs(ours["mean_predicted"] - ours["churn_rate"]) < 0.01  # calibrated on the later period
-    # The issue asks for 0.05 and 15 %: met for the non-contractual ROC-AUC only; these are the honest bounds.
-    assert ours["roc_auc"] > oracle["roc_auc"] - (0.08 if contractual else 0.05)
+    # The issue asks for 0.05 and 15 %: met for the non-contractual ROC-AUC only (held to the tighter 0.025 it
+    # keeps, measured 0.013); the other bounds are the measured ones.
+    assert ours["roc_auc"] > oracle["roc_auc"] - (0.08 if contractual else 0.025)
     assert ours["brier"] < oracle["brier"] * (1.3 if contractual else 1.4)
     importance = model.feature_importance(features_and_churn(test)[0])
     effort = {column.name for column in builder("effort").columns(CONFIG)}
