@@ -287,13 +287,10 @@ def score(
 
 def _latest_batch(config: Path | None, store: str | None):
     """The score store and its latest complete batch; StoreError when there is none."""
-    from serving.store import ScoreStore, StoreError
+    from serving.store import ScoreStore
 
     scores = ScoreStore(store or _serving_config(config).store.url)
-    batch = scores.latest_batch()
-    if batch is None:
-        raise StoreError("no complete batch in the score store: run `cxmodels score` first")
-    return scores, batch
+    return scores, scores.batch()
 
 
 segments_app = typer.Typer(help="Segment lists for marketing, from the latest batch of the score store.",

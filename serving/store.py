@@ -122,7 +122,7 @@ class ScoreStore:
             with suppress(StoreError), self._connection(write=True) as conn:
                 _delete(conn, [batch_id])
             raise
-        return self._batch(batch_id)
+        return self.batch(batch_id)
 
     def latest_batch(self) -> Batch | None:
         """The newest complete batch (the last one completed), None when there is none."""
@@ -201,7 +201,8 @@ class ScoreStore:
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"score store at {self.url}: {getattr(exc, 'orig', None) or exc}") from None
 
-    def _batch(self, batch_id: str) -> Batch:
+    def batch(self, batch_id: str | None = None) -> Batch:
+        """Complete batch `batch_id`, or the latest when None; StoreError when there is none."""
         with self._connection() as conn:
             return _to_batch(self._batch_row(conn, batch_id))
 
@@ -211,7 +212,8 @@ class ScoreStore:
         query = query.order_by(*NEWEST).limit(1) if batch_id is None else query.where(BATCHES.c.batch_id == batch_id)
         row = conn.execute(query).first()
         if row is None:
-            raise StoreError(f"no complete batch in the score store at {self.url}" if batch_id is None
+            raise StoreError(f"no complete batch in the score store at {self.url}: run `cxmodels score` first"
+                             if batch_id is None
                              else f"no complete batch {batch_id!r} in the score store at {self.url}")
         return row
 

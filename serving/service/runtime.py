@@ -115,11 +115,8 @@ class Runtime:
         return ApiError(503, f"{what} not loaded{': ' + self.error if self.error else ' yet'}")
 
     def latest_batch(self) -> Batch:
-        batch = self.require_store().latest_batch()
-        if batch is None:
-            raise ApiError(503, f"no complete batch in the score store {self.settings.store_url}: "
-                                "run `cxmodels score` first")
-        return batch
+        """The latest complete batch; StoreError (503) when there is none."""
+        return self.require_store().batch()
 
 
 async def get_runtime(request: Request) -> Runtime:
