@@ -41,8 +41,8 @@ def test_same_seed_gives_identical_files(tmp_path, file_format):
         write_world(world, tmp_path / name, file_format=file_format)
     first = _file_hashes(tmp_path / "a")
     assert first == _file_hashes(tmp_path / "b")
-    assert {f"{name}.{file_format}" for name in TABLES} | {"truth/customer_truth.parquet",
-                                                          "truth/dirty_rows.parquet"} == set(first)
+    truth = {f"truth/{kind}_truth.parquet" for kind in ("customer", "case", "survey")} | {"truth/dirty_rows.parquet"}
+    assert {f"{name}.{file_format}" for name in TABLES} | truth == set(first)
 
 
 def test_another_seed_gives_another_world(tmp_path):
@@ -181,6 +181,8 @@ def test_most_at_risk_onsets_follow_a_bad_support_case(large_world):
 def test_write_and_read_truth(tmp_path, dirty_world):
     write_world(dirty_world, tmp_path)
     pd.testing.assert_frame_equal(read_truth(tmp_path), dirty_world.truth)
+    pd.testing.assert_frame_equal(read_truth(tmp_path, "case"), dirty_world.case_truth)
+    pd.testing.assert_frame_equal(read_truth(tmp_path, "survey"), dirty_world.survey_truth)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "truth" / "dirty_rows.parquet"), dirty_world.dirty)
 
 

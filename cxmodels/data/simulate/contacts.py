@@ -40,10 +40,13 @@ TRANSFERRED = {False: 0.05, True: 0.35}
 class Cases:
     """One row per case with at least one contact, for the surveys that follow them."""
 
+    case_id: pa.Array
     customer: np.ndarray
-    end: np.ndarray  # time of the case's last contact (days)
+    start: np.ndarray  # time of the case's first contact (days)
+    end: np.ndarray  # time of its last contact (days)
     painful: np.ndarray
-    resolved: np.ndarray
+    resolved: np.ndarray  # its last contact in the log is resolved
+    resolves: np.ndarray  # it is of a resolved kind (its last contact may come after churn)
 
 
 def _draw_kind(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
@@ -122,7 +125,9 @@ def simulate_contacts(pop: Population, rng: np.random.Generator) -> tuple[pd.Dat
         "transferred": transferred[rows],
         "resolved": resolved[rows],
     })
-    cases = Cases(customer=customer[last], end=time[last], painful=case_painful[last], resolved=resolved[last])
+    cases = Cases(case_id=pick(case_ids, case[last]), customer=customer[last], start=case_start[case[last]],
+                  end=time[last], painful=case_painful[last], resolved=resolved[last],
+                  resolves=case_resolved[case[last]])
     trigger_case = np.full(len(pop), -1)
     trigger_case[case_customer[triggering]] = np.flatnonzero(triggering)
     return table, cases, pick(case_ids, trigger_case, missing=trigger_case < 0)

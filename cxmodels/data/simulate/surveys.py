@@ -25,6 +25,7 @@ RESPONSE_DELAY_DAYS = 1.0  # mean, exponential, after at least an hour
 RECENT_PAIN_DAYS = 90.0
 
 # Latent score = row . (1, satisfaction, at risk, painful case, unresolved case, recent painful case) + noise.
+AT_RISK = 2
 SCORE_MODEL = np.array([
     [7.6, 1.3, -3.0, 0.0, 0.0, -1.5],   # nps 0-10
     [4.3, 0.35, -0.8, -1.5, -0.5, 0.0],  # csat 1-5
@@ -58,7 +59,7 @@ def _recent_pain(customer: np.ndarray, time: np.ndarray, cases: Cases, horizon: 
     return np.searchsorted(pain_key, key) > np.searchsorted(pain_key, key - RECENT_PAIN_DAYS)
 
 
-def _scale(survey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def score_bounds(survey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lowest and highest score of each answer's survey."""
     low, high = np.array([SURVEY_SCALES[name] for name in SURVEYS], float).T
     return low[survey], high[survey]
@@ -66,7 +67,7 @@ def _scale(survey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _comments(rng: np.random.Generator, survey: np.ndarray, score: np.ndarray):
     """A comment for COMMENT_SHARE of the answers, its tone from the score; null elsewhere."""
-    low, high = _scale(survey)
+    low, high = score_bounds(survey)
     level = (score - low) / (high - low)
     tone = np.where(level >= 0.75, "good", np.where(level <= 0.4, "bad", "neutral"))
     index = np.zeros(len(score), np.int64)
@@ -79,8 +80,10 @@ def _comments(rng: np.random.Generator, survey: np.ndarray, score: np.ndarray):
     return pick(vocabulary, index, missing=rng.random(len(score)) >= COMMENT_SHARE)
 
 
-def simulate_surveys(pop: Population, purchases: Purchases, cases: Cases, rng: np.random.Generator) -> pd.DataFrame:
-    """The `surveys` table, sorted by customer, then time."""
+def simulate_surveys(pop: Population, purchases: Purchases, cases: Cases,
+                     rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    """The `surveys` table, sorted by customer, then time, and per row the latent score's mean had
+    the customer been Engaged (the at-risk term adds SCORE_MODEL[:, AT_RISK])."""
     after_case = rng.random(len(cases.customer))
     ces, csat_case = after_case < CES_AFTER_CASE, after_case >= 1 - CSAT_AFTER_CASE
     csat_purchase = rng.random(len(purchases.customer)) < CSAT_AFTER_PURCHASE
@@ -105,8 +108,10 @@ def simulate_surveys(pop: Population, purchases: Purchases, cases: Cases, rng: n
         np.ones(len(customer)), pop.satisfaction[customer], pop.is_at_risk(customer, time),
         painful[kept], unresolved[kept], (survey == NPS) & _recent_pain(customer, time, cases, pop.horizon),
     ])
-    latent = (drivers * SCORE_MODEL[survey]).sum(axis=1) + SCORE_NOISE[survey] * rng.standard_normal(len(survey))
-    score = np.clip(np.round(latent), *_scale(survey))
+    mean = (drivers * SCORE_MODEL[survey]).sum(axis=1)
+    latent = mean + SCORE_NOISE[survey] * rng.standard_normal(len(survey))
+    score = np.clip(np.round(latent), *score_bounds(survey))
+    engaged_mean = mean - drivers[:, AT_RISK] * SCORE_MODEL[survey, AT_RISK]
 
     rows = order_by_customer(customer, seconds)
     return frame({
@@ -115,4 +120,4 @@ def simulate_surveys(pop: Population, purchases: Purchases, cases: Cases, rng: n
         "survey": pick(SURVEYS, survey[rows]),
         "score": score[rows],
         "comment": _comments(rng, survey[rows], score[rows]),
-    })
+    }), engaged_mean[rows]

@@ -14,9 +14,11 @@ import pyarrow as pa
 
 from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.data.simulate import population
+from cxmodels.data.simulate.contacts import Cases
 from cxmodels.data.simulate.sampling import frame, pick, timestamps, to_seconds
 
-TRUTH_DIR, TRUTH_FILE = "truth", "customer_truth.parquet"
+TRUTH_DIR = "truth"
+TRUTH_FILES = {"customer": "customer_truth.parquet", "case": "case_truth.parquet", "survey": "survey_truth.parquet"}
 DEFINITIONS = ("contractual", "no_purchase")
 
 
@@ -60,9 +62,21 @@ def truth_frame(pop: population.Population, trigger_case_id: pa.Array) -> pd.Dat
     })
 
 
-def read_truth(out_dir: Path | str) -> pd.DataFrame:
-    """The ground truth written by `write_world` to `out_dir/truth/`."""
-    return pd.read_parquet(Path(out_dir) / TRUTH_DIR / TRUTH_FILE)
+def case_truth_frame(pop: population.Population, cases: Cases) -> pd.DataFrame:
+    """One row per support case in the contacts: case_id, customer_id, start (its first contact), and
+    its kind: painful (the contacts only hint at it) and resolves (ends resolved, even after churn)."""
+    return frame({
+        "case_id": cases.case_id,
+        "customer_id": pop.customer_id.take(pa.array(cases.customer)),
+        "start": timestamps(pop.start, to_seconds(cases.start)),
+        "painful": cases.painful,
+        "resolves": cases.resolves,
+    })
+
+
+def read_truth(out_dir: Path | str, kind: str = "customer") -> pd.DataFrame:
+    """The ground truth of one `kind` (customer, case or survey) written by `write_world` to `out_dir/truth/`."""
+    return pd.read_parquet(Path(out_dir) / TRUTH_DIR / TRUTH_FILES[kind])
 
 
 def _phi1(z: np.ndarray) -> np.ndarray:
@@ -103,14 +117,21 @@ def evolve(p_e, p_d, p_c, h, onset, direct, at_risk_churn, kill_e, kill_d):
     return new_e, new_d, p_c + direct * time_in_e + at_risk_churn * time_in_d
 
 
-def true_churn_probability(truth: pd.DataFrame, as_of, horizon_days: int,
-                           definition: str = "contractual") -> pd.Series:
-    """The exact churn probability in [as_of, as_of + horizon_days), by customer_id.
+RATES = ("onset_rate", "early_onset_multiplier", "early_tenure_days", "trigger_rate", "direct_churn_rate",
+         "at_risk_churn_rate", "purchase_rate", "purchase_rate_at_risk")
 
-    "contractual": P(churn in the window), for customers signed up before `as_of` and not
-    churned before it. "no_purchase": P(no purchase in the window), for every customer
-    signed up before `as_of` (1 for those already churned). Both condition on the latent
-    state at `as_of`.
+
+def days_after(times: pd.Series, as_of: pd.Timestamp) -> np.ndarray:
+    """Days from `as_of` to each time (negative before it, NaN where missing)."""
+    return ((times - as_of) / pd.Timedelta(days=1)).to_numpy(float)
+
+
+def states_at(truth: pd.DataFrame, as_of, definition: str) -> pd.DataFrame:
+    """The customers a churn probability at `as_of` is for, with their state then: the truth's rows
+    plus `dead` (churned before), `at_risk` (At-risk then) and `tenure` (days).
+
+    "contractual": customers signed up before `as_of` and not churned before it; "no_purchase":
+    every customer signed up before `as_of`.
     """
     if definition not in DEFINITIONS:
         raise ValueError(f"definition must be one of {DEFINITIONS}, got {definition!r}")
@@ -119,23 +140,41 @@ def true_churn_probability(truth: pd.DataFrame, as_of, horizon_days: int,
     eligible = (truth["signup_date"] < as_of).to_numpy(copy=True)
     if definition == "contractual":
         eligible &= ~churned
-    t = truth[eligible]
     dead = churned[eligible]
-    at_risk = (t["at_risk_time"] <= as_of).to_numpy() & ~dead
-    col = {name: t[name].to_numpy(float) for name in
-           ("onset_rate", "early_onset_multiplier", "early_tenure_days", "trigger_rate", "direct_churn_rate",
-            "at_risk_churn_rate", "purchase_rate", "purchase_rate_at_risk")}
-    killing = definition == "no_purchase"
-    kill_e = col["purchase_rate"] * killing
-    kill_d = col["purchase_rate_at_risk"] * killing
+    return truth[eligible].assign(
+        dead=dead,
+        at_risk=(truth.loc[eligible, "at_risk_time"] <= as_of).to_numpy() & ~dead,
+        tenure=-days_after(truth.loc[eligible, "signup_date"], as_of),
+    )
 
-    tenure = ((as_of - t["signup_date"]) / pd.Timedelta(days=1)).to_numpy(float)
-    early = np.clip(col["early_tenure_days"] - tenure, 0, horizon_days)
-    pieces = [(early, col["onset_rate"] * col["early_onset_multiplier"]), (horizon_days - early, col["onset_rate"])]
+
+def churn_probability_given(states: pd.DataFrame, rates: dict[str, np.ndarray], horizon_days: int,
+                            definition: str) -> np.ndarray:
+    """The exact churn probability in the horizon of the customers of `states_at`, given their `rates`
+    (the columns RATES, per day)."""
+    killing = definition == "no_purchase"
+    kill_e = rates["purchase_rate"] * killing
+    kill_d = rates["purchase_rate_at_risk"] * killing
+    at_risk, dead = states["at_risk"].to_numpy(), states["dead"].to_numpy()
+    early = np.clip(rates["early_tenure_days"] - states["tenure"].to_numpy(), 0, horizon_days)
+    pieces = [(early, rates["onset_rate"] * rates["early_onset_multiplier"]), (horizon_days - early, rates["onset_rate"])]
     p_e, p_d, p_c = (~at_risk & ~dead).astype(float), at_risk.astype(float), dead.astype(float)
     for length, onset in pieces:
-        p_e, p_d, p_c = evolve(p_e, p_d, p_c, length, onset + col["trigger_rate"], col["direct_churn_rate"],
-                               col["at_risk_churn_rate"], kill_e, kill_d)
-    probability = p_e + p_d + p_c if killing else p_c
-    return pd.Series(np.clip(probability, 0, 1), index=pd.Index(t["customer_id"], name="customer_id"),
-                     name="churn_probability")
+        p_e, p_d, p_c = evolve(p_e, p_d, p_c, length, onset + rates["trigger_rate"], rates["direct_churn_rate"],
+                               rates["at_risk_churn_rate"], kill_e, kill_d)
+    return np.clip(p_e + p_d + p_c if killing else p_c, 0, 1)
+
+
+def true_churn_probability(truth: pd.DataFrame, as_of, horizon_days: int,
+                           definition: str = "contractual") -> pd.Series:
+    """The exact churn probability in [as_of, as_of + horizon_days), by customer_id.
+
+    "contractual": P(churn in the window), for customers signed up before `as_of` and not
+    churned before it. "no_purchase": P(no purchase in the window), for every customer
+    signed up before `as_of` (1 for those already churned). Both condition on the latent
+    state at `as_of` and the customer's own rates.
+    """
+    states = states_at(truth, as_of, definition)
+    rates = {name: states[name].to_numpy(float) for name in RATES}
+    return pd.Series(churn_probability_given(states, rates, horizon_days, definition),
+                     index=pd.Index(states["customer_id"], name="customer_id"), name="churn_probability")

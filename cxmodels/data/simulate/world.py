@@ -15,15 +15,22 @@ from cxmodels.data.simulate.events import simulate_events
 from cxmodels.data.simulate.population import cancellations_table, customers_table, draw_population
 from cxmodels.data.simulate.surveys import simulate_surveys
 from cxmodels.data.simulate.transactions import simulate_transactions
-from cxmodels.data.simulate.truth import TRUTH_DIR, TRUTH_FILE, truth_frame
+from cxmodels.data.simulate.truth import TRUTH_DIR, TRUTH_FILES, case_truth_frame, truth_frame
 
 
 @dataclass
 class World:
-    """A simulated dataset: contract tables, per-customer truth, and the rows corrupted on purpose."""
+    """A simulated dataset: contract tables, their truth, and the rows corrupted on purpose.
+
+    `truth` has a row per customer (`truth_frame`), `case_truth` per support case
+    (`case_truth_frame`), `survey_truth` per row of the clean surveys table: its customer_id,
+    timestamp and survey, and `engaged_mean`, the latent score's mean had the customer been Engaged.
+    """
 
     tables: dict[str, pd.DataFrame]
     truth: pd.DataFrame
+    case_truth: pd.DataFrame
+    survey_truth: pd.DataFrame
     dirty: pd.DataFrame  # table, row (0-based position in the table), kind; empty when clean
     start: pd.Timestamp
     end: pd.Timestamp
@@ -47,11 +54,13 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     pop = draw_population(n_customers, start, (end - start) / pd.Timedelta(days=1), streams[0])
     transactions, purchases = simulate_transactions(pop, streams[1])
     contacts, cases, trigger_case_id = simulate_contacts(pop, streams[2])
+    surveys, engaged_mean = simulate_surveys(pop, purchases, cases, streams[3])
+    survey_truth = surveys[["customer_id", "timestamp", "survey"]].assign(engaged_mean=engaged_mean)
     tables = {
         "customers": customers_table(pop),
         "transactions": transactions,
         "contacts": contacts,
-        "surveys": simulate_surveys(pop, purchases, cases, streams[3]),
+        "surveys": surveys,
         "events": simulate_events(pop, streams[4]),
     }
     if contractual:
@@ -59,15 +68,17 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     dirty = no_dirty_rows()
     if dirty_fraction > 0:
         tables, dirty = corrupt(tables, dirty_fraction, n_customers, streams[6])
-    return World(tables=tables, truth=truth_frame(pop, trigger_case_id), dirty=dirty, start=start, end=end)
+    return World(tables=tables, truth=truth_frame(pop, trigger_case_id), case_truth=case_truth_frame(pop, cases),
+                 survey_truth=survey_truth, dirty=dirty, start=start, end=end)
 
 
 def write_world(world: World, out_dir: Path | str, file_format: str = "parquet") -> None:
-    """Write the tables to `out_dir` (removing contract tables the world lacks) and the truth to `out_dir/truth/`."""
+    """Write the tables to `out_dir` (removing contract tables the world lacks) and the truths to `out_dir/truth/`."""
     out_dir = Path(out_dir)
     write_tables(world.tables, out_dir, file_format)
     for name in TABLES.keys() - world.tables.keys():
         for stale in FILE_FORMATS:
             (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
-    truth = {Path(TRUTH_FILE).stem: world.truth, Path(DIRTY_FILE).stem: world.dirty}
+    truth = {Path(TRUTH_FILES["customer"]).stem: world.truth, Path(TRUTH_FILES["case"]).stem: world.case_truth,
+             Path(TRUTH_FILES["survey"]).stem: world.survey_truth, Path(DIRTY_FILE).stem: world.dirty}
     write_tables(truth, out_dir / TRUTH_DIR, "parquet")

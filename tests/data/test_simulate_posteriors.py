@@ -1,0 +1,92 @@
+"""The simulator's partial-knowledge references: posteriors of the rates and of the state, and the churn
+probabilities they give."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from cxmodels.data.simulate import simulate, true_churn_probability
+from cxmodels.data.simulate.posterior_rates import rate_posterior_churn_probability, rate_posteriors
+from cxmodels.data.simulate.posterior_state import (_log_phi1, _log_score_probability, at_risk_posterior,
+                                                    state_posterior_churn_probability)
+from cxmodels.data.simulate.surveys import SURVEYS, score_bounds
+from cxmodels.data.simulate.truth import states_at
+
+AS_OF = pd.Timestamp("2025-06-01", tz="UTC")
+HORIZON = 90
+
+
+@pytest.fixture(scope="module")
+def world():
+    return simulate(20_000, seed=11, contractual=True)
+
+
+@pytest.fixture(scope="module")
+def churned(world):
+    churn = world.truth.set_index("customer_id")["churn_time"]
+    return (churn >= AS_OF) & (churn < AS_OF + pd.Timedelta(days=HORIZON))
+
+
+def test_log_phi1_matches_its_definition():
+    z = np.array([-30.0, -2.0, -1e-9, 0.0, 1e-9, 0.5, 40.0])
+    expected = np.log(np.where(z == 0, 1.0, -np.expm1(-z) / np.where(z == 0, 1.0, z)))
+    np.testing.assert_allclose(_log_phi1(z), expected, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("survey", range(len(SURVEYS)))
+@pytest.mark.parametrize("mean", [-4.0, 0.3, 3.7, 12.0])
+def test_score_probabilities_sum_to_one(survey, mean):
+    low, high = (float(v[0]) for v in score_bounds(np.array([survey])))
+    scores = np.arange(low, high + 1)
+    codes = np.full(len(scores), survey)
+    total = np.exp(_log_score_probability(scores, np.full(len(scores), mean), codes)).sum()
+    assert total == pytest.approx(1.0, abs=1e-9)
+
+
+def test_rate_posteriors_are_calibrated(world):
+    """Within each fifth of the posterior mean, the customers' true rates average that mean."""
+    states = states_at(world.truth, AS_OF, "contractual")
+    post = rate_posteriors(states, world.case_truth, world.tables["transactions"], AS_OF)
+    truth = states.set_index("customer_id")
+    engaged = post["at_risk_days"] == 0
+    for mean, true in ((post["contact_shape"] * post["contact_scale"], truth["contact_rate"]),
+                       (post["friction_a"] / (post["friction_a"] + post["friction_b"]), truth["friction"]),
+                       (post["purchase_shape"] * post["purchase_scale"], truth["purchase_rate"])):
+        fifth = pd.qcut(mean[engaged].rank(method="first"), 5, labels=False)
+        by_fifth = pd.DataFrame({"mean": mean[engaged], "true": true[engaged]}).groupby(fifth).mean()
+        np.testing.assert_allclose(by_fifth["true"], by_fifth["mean"], rtol=0.05)
+
+
+def test_state_posterior_is_calibrated_and_sharp(world):
+    posterior = at_risk_posterior(world, AS_OF)
+    at_risk = (world.truth.set_index("customer_id").loc[posterior.index, "at_risk_time"] <= AS_OF).to_numpy()
+    standard_error = np.sqrt((posterior * (1 - posterior)).sum()) / len(posterior)
+    assert abs(at_risk.mean() - posterior.mean()) < 4 * standard_error
+    likely = posterior.to_numpy() > 0.5
+    assert at_risk[likely].mean() == pytest.approx(posterior[likely].mean(), abs=0.05)
+    assert roc_auc_score(at_risk, posterior) > 0.95
+
+
+@pytest.mark.parametrize("reference", ["rates", "state"])
+def test_references_know_less_than_the_oracle(world, churned, reference):
+    """Knowing less than the oracle costs Brier score, and the reference stays calibrated."""
+    oracle = true_churn_probability(world.truth, AS_OF, HORIZON)
+    if reference == "rates":
+        probability = rate_posterior_churn_probability(world, AS_OF, HORIZON)
+    else:
+        probability = state_posterior_churn_probability(world, AS_OF, HORIZON)
+    assert probability.index.equals(oracle.index)
+    outcome = churned[oracle.index].to_numpy()
+    standard_error = np.sqrt((probability * (1 - probability)).sum()) / len(probability)
+    assert abs(outcome.mean() - probability.mean()) < 4 * standard_error
+    assert brier_score_loss(outcome, oracle) < brier_score_loss(outcome, probability)
+    assert roc_auc_score(outcome, probability) < roc_auc_score(outcome, oracle)
+    assert roc_auc_score(outcome, probability) > 0.7
+
+
+def test_rate_posterior_draws_are_reproducible(world):
+    args = (world, AS_OF, HORIZON, "no_purchase")
+    first = rate_posterior_churn_probability(*args, draws=16, seed=3)
+    pd.testing.assert_series_equal(first, rate_posterior_churn_probability(*args, draws=16, seed=3))
+    assert first.between(0, 1).all()
