@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxmodels.data.simulate import simulate, true_churn_probability
+from cxmodels.data.simulate import (rate_posterior_churn_probability, simulate, state_posterior_churn_probability,
+                                   true_churn_probability)
 from cxmodels.data.validate import validate_tables
 from cxmodels.features import FeatureConfig, build_snapshots, builder
 from cxmodels.models.churn import ChurnModel
@@ -21,19 +22,23 @@ CONFIG = FeatureConfig(attributes=("plan", "region"))
 
 def evaluate(customers: int, contractual: bool, baselines: bool = True,
              **model_params) -> tuple[pd.DataFrame, ChurnModel, pd.DataFrame]:
-    """(evaluation table with the oracle, fitted churn model, test snapshot) of a simulated world."""
+    """(evaluation table with the oracle and the references, fitted churn model, test snapshot) of a simulated world."""
     world = simulate(customers, seed=1, contractual=contractual)
     dataset = validate_tables(world.tables).dataset
     dates = pd.date_range(world.start + pd.Timedelta(days=182), world.end - pd.Timedelta(days=HORIZON_DAYS + 1),
                           freq="90D")
     train, test = out_of_time_split(build_snapshots(dataset, dates, HORIZON_DAYS, CONFIG), HORIZON_DAYS)
-    oracle = true_churn_probability(world.truth, test["as_of"].iloc[0], HORIZON_DAYS,
-                                    "contractual" if contractual else "no_purchase")
+    as_of, definition = test["as_of"].iloc[0], "contractual" if contractual else "no_purchase"
+    references = {"oracle": true_churn_probability(world.truth, as_of, HORIZON_DAYS, definition)}
+    if baselines:
+        references["oracle_without_rates"] = rate_posterior_churn_probability(world, as_of, HORIZON_DAYS, definition)
+    if baselines and contractual:
+        references["oracle_without_state"] = state_posterior_churn_probability(world, as_of, HORIZON_DAYS)
     models = {"churn_model": ChurnModel(horizon_days=HORIZON_DAYS, feature_config=CONFIG, n_jobs=2, **model_params)}
     if baselines:
         models |= {"logistic": LogisticChurnBaseline(), "bgnbd": BGNBDChurnBaseline(horizon_days=HORIZON_DAYS)}
-    table, _, fitted = evaluate_out_of_time(models, train, test,
-                                            {"oracle": oracle.reindex(test["customer_id"]).to_numpy()})
+    known = {name: probability.reindex(test["customer_id"]).to_numpy() for name, probability in references.items()}
+    table, _, fitted = evaluate_out_of_time(models, train, test, known)
     return table, fitted["churn_model"], test
 
 
@@ -50,21 +55,17 @@ def test_small_world_end_to_end():
                          ids=["non_contractual", "contractual"])
 def test_beats_the_baselines_and_approaches_the_oracle(contractual, customers):
     """The issue's criteria: beat both baselines; ROC-AUC within 0.05 of the oracle's; Brier within 15 % of
-    the oracle's; effort features among the top 5 drivers. Beating the baselines is met; the others only in
-    part (see the bounds below), and model-side changes do not close them.
+    the oracle's; effort features among the top 5 drivers. Beating the baselines is met; the oracle bounds
+    only in part, because the oracle knows what no data shows: each customer's rates and current state.
 
-    Measured (benchmarks/churn_eval.py, 40,000 customers; settings fixed on seed 1, figures of seed 2):
-    ROC-AUC 0.013 (non-contractual) and 0.074 (contractual) below the oracle, Brier 27.8 % and 26.0 %
-    above it, best effort feature at rank 6 and 1 (seed 1: 0.012 and 0.065, 27 % and 21 %, 6 and 1).
-    On seed 1, tuning (learning rate, leaves, leaf size, L2, calibration) and 3x more snapshots each
-    moved the figures by less than 0.003 ROC-AUC and 1 % Brier; the support-history features add 0.003
-    (seed 1) and 0.005 (seed 2) contractual ROC-AUC. What is left is what the features cannot see that
-    the oracle knows. With the simulator's latent truth as extra features (seed 1), the current state
-    (Engaged, At-risk, churned) brings the Brier gap to +6.8 % (non-contractual) and +3.8 % (contractual);
-    adding the purchase rate (non-contractual) or the support-case trigger rate (contractual), the model
-    meets the oracle (ROC-AUC gaps 0.0004 and 0.008). From the features, the At-risk state is found with
-    ROC-AUC 0.96 (0.84 for the customers who drifted there without a support case) and the log trigger
-    rate with R^2 0.41 only (a few cases per customer say little about their friction).
+    Two exact references know less (cxmodels.data.simulate.posterior_rates, posterior_state); each knows
+    more than the tables, so no model can beat it in expected Brier score. Contractual, seed 1 (seed 2):
+    without the state the oracle's Brier grows by 11.8 % (14.2 %), without the rates its ROC-AUC falls by
+    0.036 (0.040). Against these learnable bounds the issue's margins hold: ROC-AUC 0.029 (0.034) below
+    oracle_without_rates, Brier 8.5 % (10.4 %) above oracle_without_state. Non-contractual (no state
+    reference: who is already gone is a third hidden state), the model is 0.013 (0.013) ROC-AUC below the
+    oracle and 21.5 % (20.7 %) above oracle_without_rates in Brier.
+    Figures: benchmarks/churn_eval.py (--seed 2), 40,000 customers; settings fixed on seed 1 beforehand.
     """
     table, model, test = evaluate(customers, contractual)
     ours, oracle = table.loc["churn_model"], table.loc["oracle"]
@@ -72,10 +73,15 @@ def test_beats_the_baselines_and_approaches_the_oracle(contractual, customers):
     assert ours["roc_auc"] > table.loc["bgnbd", "roc_auc"]
     assert ours["brier"] < table.loc["bgnbd", "brier"]
     assert abs(ours["mean_predicted"] - ours["churn_rate"]) < 0.01  # calibrated on the later period
-    # The issue asks for 0.05 and 15 %: met for the non-contractual ROC-AUC only (held to the tighter 0.025 it
-    # keeps, measured 0.013); the other bounds are the measured ones.
+    # Against the oracle: the non-contractual ROC-AUC is held to 0.025 (0.05 asked); the others are measured bounds.
     assert ours["roc_auc"] > oracle["roc_auc"] - (0.08 if contractual else 0.025)
     assert ours["brier"] < oracle["brier"] * (1.3 if contractual else 1.4)
+    if contractual:  # the issue's margins, against what the tables can tell
+        assert ours["roc_auc"] > table.loc["oracle_without_rates", "roc_auc"] - 0.05
+        assert ours["brier"] < table.loc["oracle_without_state", "brier"] * 1.15
+        assert table.loc["oracle_without_state", "brier"] > oracle["brier"] * 1.08  # the unlearnable share
+    else:
+        assert ours["brier"] < table.loc["oracle_without_rates", "brier"] * 1.3
     importance = model.feature_importance(features_and_churn(test)[0])
     effort = {column.name for column in builder("effort").columns(CONFIG)}
     best_effort_rank = int(np.flatnonzero(importance.index.isin(effort))[0]) + 1
