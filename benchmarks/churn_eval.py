@@ -7,11 +7,12 @@ For each world (non-contractual: churn = no purchase in the horizon; contractual
 cancellation in it) the simulator makes the customers, snapshots are taken every
 --every-days from half a year after the start, the models learn from every snapshot whose
 label window ends by the latest complete one, and are scored on that one. The oracle is
-`true_churn_probability` for the same customers and cut-off, with the world's definition; two
-references know less than it, exactly: `oracle_without_rates` (the customer's rates replaced by
-their posterior given the history) and, in the contractual world, `oracle_without_state` (the
-At-risk state inferred from the tables, the rates known). No model on the tables can beat either
-in expected Brier score, so they show how much of the gap to the oracle is learnable.
+`true_churn_probability` for the same customers and cut-off, with the world's definition; the
+references of `churn_references` know less than it: `oracle_without_rates` (the customer's rates
+replaced by their posterior given the history), `oracle_without_state` (the state inferred from
+the tables, the rates known) and, contractual, `oracle_from_tables` (neither known: the best the
+tables allow). No model on the tables can beat them in expected Brier score, so they show how much
+of the gap to the oracle is learnable.
 Prints the evaluation table (ROC-AUC, PR-AUC, Brier, log loss, top-decile lift), the model's
 top drivers (effort and support-history features marked) and the reasons of five customers.
 """
@@ -23,8 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmodels.data.simulate import (rate_posterior_churn_probability, simulate, state_posterior_churn_probability,
-                                   true_churn_probability)
+from cxmodels.data.simulate import churn_references, simulate
 from cxmodels.data.validate import validate_tables
 from cxmodels.features import FeatureConfig, build_snapshots, builder, families
 from cxmodels.models.churn import ChurnModel
@@ -53,10 +53,7 @@ def evaluate_world(contractual: bool, customers: int, seed: int, horizon_days: i
     prepared = time.perf_counter() - start
     test_as_of = test["as_of"].iloc[0]
     definition = "contractual" if contractual else "no_purchase"
-    references = {"oracle": true_churn_probability(world.truth, test_as_of, horizon_days, definition),
-                  "oracle_without_rates": rate_posterior_churn_probability(world, test_as_of, horizon_days, definition)}
-    if contractual:
-        references["oracle_without_state"] = state_posterior_churn_probability(world, test_as_of, horizon_days)
+    references = churn_references(world, test_as_of, horizon_days, definition)
     models = {
         "churn_model": ChurnModel(horizon_days=horizon_days, feature_config=CONFIG, n_jobs=n_jobs),
         "logistic": LogisticChurnBaseline(),

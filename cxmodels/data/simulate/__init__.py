@@ -8,15 +8,19 @@ more and answer surveys worse. Purchases, support cases, surveys and digital eve
 Poisson processes whose rates depend on the state.
 The truth (traits, rates, state times; each case's kind; each survey's drivers) comes with the
 tables, and `true_churn_probability` gives the exact churn probability a model is judged against.
-Two references know less than that oracle, each exactly: `rate_posterior_churn_probability`
-not the customer's rates, `state_posterior_churn_probability` not their state (contractual).
-No model on the tables can beat either in expected Brier score.
+References know less than that oracle: `rate_posterior_churn_probability` not the customer's
+rates, `state_posterior_churn_probability` not their state, `table_posterior_churn_probability`
+neither (contractual); `churn_references` gives them all. Each knows at least what the tables
+show, so no model on the tables can beat it in expected Brier score.
 """
 
 from cxmodels.data.simulate.posterior_rates import rate_posterior_churn_probability
 from cxmodels.data.simulate.posterior_state import state_posterior_churn_probability
+from cxmodels.data.simulate.posterior_tables import table_posterior_churn_probability
+from cxmodels.data.simulate.references import churn_references
 from cxmodels.data.simulate.truth import read_truth, true_churn_probability
 from cxmodels.data.simulate.world import World, simulate, write_world
 
-__all__ = ["World", "rate_posterior_churn_probability", "read_truth", "simulate", "state_posterior_churn_probability",
-           "true_churn_probability", "write_world"]
+__all__ = ["World", "churn_references", "rate_posterior_churn_probability", "read_truth", "simulate",
+           "state_posterior_churn_probability", "table_posterior_churn_probability", "true_churn_probability",
+           "write_world"]
