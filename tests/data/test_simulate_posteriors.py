@@ -8,7 +8,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from cxmodels.data.simulate import simulate, true_churn_probability
 from cxmodels.data.simulate.posterior_rates import rate_posterior_churn_probability, rate_posteriors
-from cxmodels.data.simulate.posterior_state import (_log_phi1, _log_score_probability, at_risk_posterior,
+from cxmodels.data.simulate.posterior_state import (log_phi1, log_score_probability, at_risk_posterior,
                                                     state_filter, state_posterior_churn_probability)
 from cxmodels.data.simulate.posterior_tables import table_posterior
 from cxmodels.data.simulate.surveys import SURVEYS, score_bounds
@@ -49,7 +49,7 @@ def _no_purchase(world):
 def test_log_phi1_matches_its_definition():
     z = np.array([-30.0, -2.0, -1e-9, 0.0, 1e-9, 0.5, 40.0])
     expected = np.log(np.where(z == 0, 1.0, -np.expm1(-z) / np.where(z == 0, 1.0, z)))
-    np.testing.assert_allclose(_log_phi1(z), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(log_phi1(z), expected, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("survey", range(len(SURVEYS)))
@@ -58,7 +58,7 @@ def test_score_probabilities_sum_to_one(survey, mean):
     low, high = (float(v[0]) for v in score_bounds(np.array([survey])))
     scores = np.arange(low, high + 1)
     codes = np.full(len(scores), survey)
-    total = np.exp(_log_score_probability(scores, np.full(len(scores), mean), codes)).sum()
+    total = np.exp(log_score_probability(scores, np.full(len(scores), mean), codes)).sum()
     assert total == pytest.approx(1.0, abs=1e-9)
 
 

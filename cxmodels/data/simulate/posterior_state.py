@@ -34,7 +34,7 @@ from cxmodels.data.simulate.truth import RATES, churn_probability_given, days_af
 from cxmodels.data.simulate.world import World
 
 
-def _log_phi1(z: np.ndarray) -> np.ndarray:
+def log_phi1(z: np.ndarray) -> np.ndarray:
     """log((1 - exp(-z)) / z), stable for z of either sign and near 0."""
     small = np.abs(z) < 1e-8
     safe = np.where(small, 1.0, z)
@@ -42,7 +42,7 @@ def _log_phi1(z: np.ndarray) -> np.ndarray:
     return np.where(small, -z / 2, np.where(safe > 0, positive, positive - safe))
 
 
-def _log_score_probability(score: np.ndarray, mean: np.ndarray, survey: np.ndarray) -> np.ndarray:
+def log_score_probability(score: np.ndarray, mean: np.ndarray, survey: np.ndarray) -> np.ndarray:
     """log P(score | latent mean): the latent is normal, rounded and clipped to the scale."""
     low, high = sv.score_bounds(survey)
     noise = sv.SCORE_NOISE[survey]
@@ -90,7 +90,7 @@ def observations_before(world: World, as_of: pd.Timestamp, index: pd.Index) -> p
     engaged = answers["engaged_mean"].to_numpy()
     at_risk = engaged + sv.SCORE_MODEL[survey, sv.AT_RISK]
     answers = answers[["customer_id", "timestamp"]].assign(
-        kind=ANSWER, l=_log_score_probability(score, at_risk, survey) - _log_score_probability(score, engaged, survey),
+        kind=ANSWER, l=log_score_probability(score, at_risk, survey) - log_score_probability(score, engaged, survey),
         survey=survey, score=score, engaged_mean=engaged)
 
     rows = pd.concat([purchases, sessions.reset_index(drop=True), cases, answers], ignore_index=True)
@@ -150,7 +150,7 @@ def onset_log_odds(points: pd.DataFrame, states: pd.DataFrame, rates: dict, l: n
     a, b, who, at_b = a[keep], b[keep], who[keep], log_ratio_at[1:][same][keep]
     rate = np.where(b <= early_end[who], early[who], late[who])
     beta = -(kappa[who] + rate)
-    drift_terms = np.log(rate) + at_b + np.log(b - a) + _log_phi1(beta * (b - a))
+    drift_terms = np.log(rate) + at_b + np.log(b - a) + log_phi1(beta * (b - a))
     # Triggering cases: the case itself is the onset, not an At-risk case.
     cases = np.isfinite(trigger)
     trigger_terms = trigger[cases] + log_ratio_at[cases] - l[cases]

@@ -24,13 +24,12 @@ from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.data.simulate import events as ev
 from cxmodels.data.simulate import population as pop
 from cxmodels.data.simulate import surveys as sv
-from cxmodels.data.simulate.posterior_state import (ANSWER, CASE, PURCHASE, SESSION, _log_score_probability,
+from cxmodels.data.simulate.posterior_state import (ANSWER, CASE, PURCHASE, SESSION, log_score_probability,
                                                     known_rates, onset_log_odds, onset_points)
 from cxmodels.data.simulate.truth import churn_probability_given, states_at
 from cxmodels.data.simulate.world import World
 
 DRAWS = 128
-SATISFACTION = 1  # column of SCORE_MODEL
 
 
 def _counts(points: pd.DataFrame, n: int, mask: np.ndarray) -> np.ndarray:
@@ -66,7 +65,7 @@ def table_posterior(world: World, as_of, horizon_days: int, draws: int = DRAWS, 
     satisfaction = states["satisfaction"].to_numpy()
     answer_customer = points["customer"].to_numpy()[answers]
     base_mean = (points["engaged_mean"].to_numpy()[answers]
-                 - sv.SCORE_MODEL[survey, SATISFACTION] * satisfaction[answer_customer])
+                 - sv.SCORE_MODEL[survey, sv.SATISFACTION] * satisfaction[answer_customer])
     l = points["l"].to_numpy().copy()
     early_days = np.minimum(tenure, rates["early_tenure_days"])
     drift_exposure = tenure + (rates["early_onset_multiplier"] - 1) * early_days
@@ -87,9 +86,9 @@ def table_posterior(world: World, as_of, horizon_days: int, draws: int = DRAWS, 
             "onset_rate": (pop.BASE_ONSET_RATE * np.exp(-pop.SATISFACTION_EFFECT * drawn_satisfaction)
                            * pop.PLAN_ONSET_MULTIPLIER[plan]),
         }
-        engaged_mean = base_mean + sv.SCORE_MODEL[survey, SATISFACTION] * drawn_satisfaction[answer_customer]
-        log_engaged = _log_score_probability(score, engaged_mean, survey)
-        l[answers] = _log_score_probability(score, engaged_mean + sv.SCORE_MODEL[survey, sv.AT_RISK], survey) - log_engaged
+        engaged_mean = base_mean + sv.SCORE_MODEL[survey, sv.SATISFACTION] * drawn_satisfaction[answer_customer]
+        log_engaged = log_score_probability(score, engaged_mean, survey)
+        l[answers] = log_score_probability(score, engaged_mean + sv.SCORE_MODEL[survey, sv.AT_RISK], survey) - log_engaged
         log_z = onset_log_odds(points, states, rates, l)
         log_weights[k] = (np.logaddexp(0, log_z) + np.bincount(answer_customer, log_engaged, minlength=n)
                           - rates["onset_rate"] * drift_exposure)

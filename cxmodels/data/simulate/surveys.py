@@ -25,7 +25,7 @@ RESPONSE_DELAY_DAYS = 1.0  # mean, exponential, after at least an hour
 RECENT_PAIN_DAYS = 90.0
 
 # Latent score = row . (1, satisfaction, at risk, painful case, unresolved case, recent painful case) + noise.
-AT_RISK = 2
+SATISFACTION, AT_RISK = 1, 2  # columns of SCORE_MODEL
 SCORE_MODEL = np.array([
     [7.6, 1.3, -3.0, 0.0, 0.0, -1.5],   # nps 0-10
     [4.3, 0.35, -0.8, -1.5, -0.5, 0.0],  # csat 1-5
