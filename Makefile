@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/features_bench.py --data-dir $(BENCH_DIR)/world
 	$(BIN)/python benchmarks/btyd_bench.py --customers $(BENCH_CUSTOMERS)
 	$(BIN)/python benchmarks/churn_eval.py
+	$(BIN)/python benchmarks/cdnow_eval.py
 	$(BIN)/python benchmarks/score_bench.py --rows $(BENCH_CUSTOMERS)
 	$(BIN)/python benchmarks/store_bench.py
 	$(BIN)/python benchmarks/service_bench.py

@@ -18,6 +18,9 @@ import pandas as pd
 
 MASTER_CUSTOMERS, MASTER_ROWS = 23_570, 69_659
 SAMPLE_CUSTOMERS, SAMPLE_ROWS = 2_357, 6_919
+# The calibration and holdout periods of the BTYD literature.
+CDNOW_CALIBRATION_END = "1997-10-01"  # the summary covers days up to 1997-09-30: weeks 0-39
+CDNOW_HOLDOUT_DAYS = 273  # weeks 40-78: [1997-10-01, 1998-07-01)
 
 
 def _read_cdnow(sample: bool) -> pd.DataFrame:

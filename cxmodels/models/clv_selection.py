@@ -67,6 +67,8 @@ def compare_clv_models(dataset, train_as_of, as_of, horizon_days: int, time_unit
 
     config = FeatureConfig(time_unit=time_unit)
     train = build_snapshots(dataset, [train_as_of], horizon_days, config).set_index("customer_id")
+    if train.empty:
+        raise ValueError(f"LightGBM has nothing to learn from: no customer bought before {train_as_of}")
     features = [c for c in train.columns if c not in ("as_of", *LABEL_COLUMNS)]
     start = time.perf_counter()
     booster = clone(ml_model) if ml_model is not None else LightGBMCLVModel()

@@ -1,7 +1,8 @@
 import pytest
-from cdnow_periods import CALIBRATION_END, HOLDOUT_DAYS
 
 from cxmodels.data import Dataset
+from cxmodels.data.samples import CDNOW_CALIBRATION_END as CALIBRATION_END
+from cxmodels.data.samples import CDNOW_HOLDOUT_DAYS as HOLDOUT_DAYS
 from cxmodels.data.samples import cdnow
 from cxmodels.features import labels, value_summary
 

@@ -6,9 +6,9 @@ weeks 0-39 (to 1997-09-30), holdout in weeks 40-78 (to 1998-06-30).
 
 import pytest
 
+from cxmodels.data.samples import CDNOW_HOLDOUT_DAYS as HOLDOUT_DAYS
 from cxmodels.metrics.clv_evaluation import conditional_expectation_by_frequency
 from cxmodels.models import BTYDModel
-from cdnow_periods import HOLDOUT_DAYS
 
 PUBLISHED = {
     "bgnbd": {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262},  # BG/NBD paper, section 4

@@ -8,11 +8,11 @@ import pytest
 from sklearn.base import clone
 
 from cxmodels.data import Dataset
+from cxmodels.data.samples import CDNOW_HOLDOUT_DAYS as HOLDOUT_DAYS
 from cxmodels.data.simulate import simulate
 from cxmodels.features import build_snapshots
 from cxmodels.models.clv_lightgbm import LightGBMCLVModel
 from cxmodels.models.clv_selection import compare_clv_models, select_btyd_model
-from cdnow_periods import HOLDOUT_DAYS
 
 SMALL_BOOSTER = LightGBMCLVModel(n_estimators=60, n_jobs=1)
 
@@ -63,3 +63,5 @@ def test_compare_btyd_with_lightgbm(small_world):
     assert (table["spearman"] > 0.6).all() and table["total_ratio"].between(0.7, 1.3).all()
     with pytest.raises(ValueError, match="run past"):
         compare_clv_models(small_world, "2024-10-01", "2025-01-01", 182)
+    with pytest.raises(ValueError, match="nothing to learn from: no customer bought before 2022-01-01"):
+        compare_clv_models(small_world, "2022-01-01", "2025-01-01", 182, btyd_models=("bgnbd",))
