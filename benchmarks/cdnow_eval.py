@@ -108,7 +108,7 @@ def compare_with_lightgbm(dataset: Dataset, weeks: int, n_jobs: int) -> None:
         return
     comparison, seconds = timed(lambda: compare_clv_models(dataset, train_as_of, cut_off, 7 * weeks, time_unit="weeks",
                                                            ml_model=LightGBMCLVModel(n_jobs=n_jobs)))
-    print(f"{seconds:.1f} s")
+    print(f"(all models fitted and scored in {seconds:.1f} s)")
     print(comparison.rename(index=NAMES, level="model").to_string(float_format=lambda v: f"{v:.4f}"))
 
 
