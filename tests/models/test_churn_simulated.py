@@ -68,14 +68,16 @@ def test_beats_the_baselines_and_approaches_what_the_tables_allow(contractual, c
     assert ours["roc_auc"] > table.loc["bgnbd", "roc_auc"]
     assert ours["brier"] < table.loc["bgnbd", "brier"]
     assert abs(ours["mean_predicted"] - ours["churn_rate"]) < 0.01  # calibrated on the later period
+    # The bounds measured against the oracle before the references existed (0.08 and 1.3 contractual).
+    assert ours["roc_auc"] > oracle["roc_auc"] - (0.08 if contractual else 0.025)
+    assert ours["brier"] < oracle["brier"] * (1.3 if contractual else 1.4)
+    # The margins against the best reference; ROC-AUC held to 0.025 rather than the 0.05 asked.
     best = table.loc["oracle_from_tables" if contractual else "oracle_without_state"]
     assert best["brier"] > oracle["brier"] * 1.1  # what the tables cannot tell
     assert ours["brier"] < best["brier"] * 1.15
     if contractual:
         assert best["roc_auc"] < oracle["roc_auc"] - 0.05
-        assert ours["roc_auc"] > best["roc_auc"] - 0.05
-    else:
-        assert ours["roc_auc"] > oracle["roc_auc"] - 0.025  # held tighter than the 0.05 asked
+        assert ours["roc_auc"] > best["roc_auc"] - 0.025
     importance = model.feature_importance(features_and_churn(test)[0])
     effort = {column.name for column in builder("effort").columns(CONFIG)}
     best_effort_rank = int(np.flatnonzero(importance.index.isin(effort))[0]) + 1

@@ -26,7 +26,7 @@ import pandas as pd
 
 from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.data.simulate import population as pop
-from cxmodels.data.simulate.truth import RATES, churn_probability_given, days_after, states_at
+from cxmodels.data.simulate.truth import churn_probability_given, days_after, rates_of, states_at
 from cxmodels.data.simulate.world import World
 
 DRAWS = 256
@@ -82,7 +82,7 @@ def rate_posterior_churn_probability(world: World, as_of, horizon_days: int, def
     post = rate_posteriors(states, world.case_truth, world.tables["transactions"], as_of)
     post = {name: column.to_numpy() for name, column in post.items()}
     rng = np.random.default_rng(seed)
-    rates = {name: states[name].to_numpy(float) for name in RATES}
+    rates = rates_of(states)
     total, weights = np.zeros(len(states)), np.zeros(len(states))
     for _ in range(draws):
         contact = rng.gamma(post["contact_shape"], post["contact_scale"])

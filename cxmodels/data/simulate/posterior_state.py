@@ -30,7 +30,7 @@ from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.data.simulate import events as ev
 from cxmodels.data.simulate import population as pop
 from cxmodels.data.simulate import surveys as sv
-from cxmodels.data.simulate.truth import RATES, churn_probability_given, days_after, states_at
+from cxmodels.data.simulate.truth import churn_probability_given, days_after, rates_of, states_at
 from cxmodels.data.simulate.world import World
 
 
@@ -128,8 +128,7 @@ def onset_points(world: World, states: pd.DataFrame, as_of: pd.Timestamp) -> pd.
 
 def onset_log_odds(points: pd.DataFrame, states: pd.DataFrame, rates: dict, l: np.ndarray) -> np.ndarray:
     """Per customer of `states`, log P(At-risk) / P(Engaged) at the cut-off given the `onset_points`,
-    each point's log ratio `l` and the customers' `rates` (the columns RATES, contact_rate and
-    engagement_rate)."""
+    each point's log ratio `l` and the customers' `rates` (as `rates_of` gives them)."""
     n = len(states)
     rate_engaged, rate_at_risk = _observation_rates(rates)
     kappa = rate_engaged - rate_at_risk + rates["direct_churn_rate"] - rates["at_risk_churn_rate"]
@@ -157,17 +156,12 @@ def onset_log_odds(points: pd.DataFrame, states: pd.DataFrame, rates: dict, l: n
     return _group_logsumexp(np.concatenate([drift_terms, trigger_terms]), np.concatenate([who, customer[cases]]), n)
 
 
-def known_rates(states: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The customers' own rates, as `onset_log_odds` and `churn_probability_given` take them."""
-    return {name: states[name].to_numpy(float) for name in RATES + ("contact_rate", "engagement_rate")}
-
-
 def at_risk_posterior(world: World, as_of) -> pd.Series:
     """P(At-risk at `as_of` | the tables up to `as_of`, the customer's rates), for the customers alive then."""
     as_of = utc_timestamp(as_of)
     states = states_at(world.truth, as_of, "contractual")
     points = onset_points(world, states, as_of)
-    log_z = onset_log_odds(points, states, known_rates(states), points["l"].to_numpy())
+    log_z = onset_log_odds(points, states, rates_of(states), points["l"].to_numpy())
     return pd.Series(1 / (1 + np.exp(-log_z)), index=pd.Index(states["customer_id"], name="customer_id"),
                      name="at_risk_probability")
 
@@ -210,7 +204,7 @@ def state_filter(world: World, as_of, step_days: float = 0.25) -> pd.DataFrame:
     as_of = utc_timestamp(as_of)
     states = states_at(world.truth, as_of, "no_purchase")
     n = len(states)
-    col = known_rates(states)
+    col = rates_of(states)
     rate_engaged, rate_at_risk = _observation_rates(col)
     signup = days_after(states["signup_date"], as_of)
     obs = observations_before(world, as_of, pd.Index(states["customer_id"]))
@@ -253,7 +247,7 @@ def state_posterior_churn_probability(world: World, as_of, horizon_days: int, de
     exactly (`at_risk_posterior`), "no_purchase" by `state_filter` with steps of `step_days`."""
     as_of = utc_timestamp(as_of)
     states = states_at(world.truth, as_of, definition)
-    rates = {name: states[name].to_numpy(float) for name in RATES}
+    rates = rates_of(states)
     engaged, at_risk = (churn_probability_given(states.assign(at_risk=flag, dead=False), rates, horizon_days,
                                                 definition) for flag in (False, True))
     if definition == "contractual":

@@ -25,8 +25,8 @@ from cxmodels.data.simulate import events as ev
 from cxmodels.data.simulate import population as pop
 from cxmodels.data.simulate import surveys as sv
 from cxmodels.data.simulate.posterior_state import (ANSWER, CASE, PURCHASE, SESSION, log_score_probability,
-                                                    known_rates, onset_log_odds, onset_points)
-from cxmodels.data.simulate.truth import churn_probability_given, states_at
+                                                    onset_log_odds, onset_points)
+from cxmodels.data.simulate.truth import churn_probability_given, rates_of, states_at
 from cxmodels.data.simulate.world import World
 
 DRAWS = 128
@@ -45,7 +45,7 @@ def table_posterior(world: World, as_of, horizon_days: int, draws: int = DRAWS, 
     points = onset_points(world, states, as_of)
     kind = points["kind"].to_numpy()
     tenure = states["tenure"].to_numpy()
-    rates = known_rates(states)
+    rates = rates_of(states)
     plan = states["plan"].map({name: code for code, name in enumerate(pop.PLANS)}).to_numpy()
 
     purchase_shape = pop.PURCHASE_RATE_SHAPE + _counts(points, n, kind == PURCHASE)

@@ -148,6 +148,11 @@ def states_at(truth: pd.DataFrame, as_of, definition: str) -> pd.DataFrame:
     )
 
 
+def rates_of(states: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The customers' own rates (RATES, contact_rate, engagement_rate), as arrays."""
+    return {name: states[name].to_numpy(float) for name in RATES + ("contact_rate", "engagement_rate")}
+
+
 def churn_probability_given(states: pd.DataFrame, rates: dict[str, np.ndarray], horizon_days: int,
                             definition: str) -> np.ndarray:
     """The exact churn probability in the horizon of the customers of `states_at`, given their `rates`
@@ -175,6 +180,6 @@ def true_churn_probability(truth: pd.DataFrame, as_of, horizon_days: int,
     state at `as_of` and the customer's own rates.
     """
     states = states_at(truth, as_of, definition)
-    rates = {name: states[name].to_numpy(float) for name in RATES}
+    rates = rates_of(states)
     return pd.Series(churn_probability_given(states, rates, horizon_days, definition),
                      index=pd.Index(states["customer_id"], name="customer_id"), name="churn_probability")
