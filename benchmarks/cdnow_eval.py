@@ -28,6 +28,9 @@ import pandas as pd
 from cxmodels.data import Dataset
 from cxmodels.data.samples import CDNOW_CALIBRATION_END as CALIBRATION_END
 from cxmodels.data.samples import CDNOW_HOLDOUT_DAYS as HOLDOUT_DAYS
+from cxmodels.data.samples import CDNOW_PUBLISHED_ACTUAL as PUBLISHED_ACTUAL
+from cxmodels.data.samples import CDNOW_PUBLISHED_EXPECTED as PUBLISHED_EXPECTED
+from cxmodels.data.samples import CDNOW_PUBLISHED_PARAMETERS as PUBLISHED
 from cxmodels.data.samples import cdnow
 from cxmodels.features import labels, value_summary
 from cxmodels.metrics.clv_evaluation import conditional_expectation_by_frequency, cumulative_tracking
@@ -38,14 +41,6 @@ from cxmodels.models.clv_selection import BTYD_MODELS, LOWER_IS_BETTER
 
 NAMES = {"bgnbd": "BG/NBD", "pareto": "Pareto/NBD", "mbgnbd": "MBG/NBD", "gammagamma": "Gamma-Gamma",
          "lightgbm": "LightGBM"}
-PUBLISHED = {  # the sample's: BG/NBD paper, section 4; Gamma-Gamma: "RFM and CLV" (2005b), 946 repeat buyers
-    "bgnbd": {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262},
-    "pareto": {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.66},
-    "gammagamma": {"p": 6.25, "q": 3.74, "gamma": 15.44},
-}
-# BG/NBD paper, figure 5: mean holdout purchases by calibration frequency 0, 1, ..., 6, 7+
-PUBLISHED_ACTUAL = [0.237, 0.697, 1.393, 1.560, 2.532, 2.947, 3.862, 6.359]
-PUBLISHED_EXPECTED = [0.225, 0.523, 1.044, 1.520, 2.164, 2.654, 3.504, 6.157]
 TRACKED_WEEKS = (13, 26, 39, 52, 65, 78)
 
 

@@ -21,6 +21,16 @@ SAMPLE_CUSTOMERS, SAMPLE_ROWS = 2_357, 6_919
 # The calibration and holdout periods of the BTYD literature.
 CDNOW_CALIBRATION_END = "1997-10-01"  # the summary covers days up to 1997-09-30: weeks 0-39
 CDNOW_HOLDOUT_DAYS = 273  # weeks 40-78: [1997-10-01, 1998-07-01)
+# Published results on the sample, in weeks: the BG/NBD paper (Fader, Hardie & Lee 2005a), section 4;
+# Gamma-Gamma from "RFM and CLV" (2005b), on its 946 repeat buyers.
+CDNOW_PUBLISHED_PARAMETERS = {
+    "bgnbd": {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262},
+    "pareto": {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.66},
+    "gammagamma": {"p": 6.25, "q": 3.74, "gamma": 15.44},
+}
+# BG/NBD paper, figure 5: mean holdout purchases by calibration frequency 0, 1, ..., 6, 7+, actual and expected.
+CDNOW_PUBLISHED_ACTUAL = (0.237, 0.697, 1.393, 1.560, 2.532, 2.947, 3.862, 6.359)
+CDNOW_PUBLISHED_EXPECTED = (0.225, 0.523, 1.044, 1.520, 2.164, 2.654, 3.504, 6.157)
 
 
 def _read_cdnow(sample: bool) -> pd.DataFrame:

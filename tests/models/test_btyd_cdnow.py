@@ -7,17 +7,12 @@ weeks 0-39 (to 1997-09-30), holdout in weeks 40-78 (to 1998-06-30).
 import pytest
 
 from cxmodels.data.samples import CDNOW_HOLDOUT_DAYS as HOLDOUT_DAYS
+from cxmodels.data.samples import CDNOW_PUBLISHED_ACTUAL, CDNOW_PUBLISHED_EXPECTED, CDNOW_PUBLISHED_PARAMETERS
 from cxmodels.metrics.clv_evaluation import conditional_expectation_by_frequency
 from cxmodels.models import BTYDModel
 
-PUBLISHED = {
-    "bgnbd": {"r": 0.2426, "alpha": 4.4137, "a": 0.7930, "b": 2.4262},  # BG/NBD paper, section 4
-    "pareto": {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.66},  # BG/NBD paper, section 4
-}
-PUBLISHED_SPEND = {"p": 6.25, "q": 3.74, "gamma": 15.44}  # "RFM and CLV" (2005b), 946 repeat buyers
-# BG/NBD paper, figure 5: mean holdout purchases by calibration frequency 0, 1, ..., 6, 7+
-PUBLISHED_ACTUAL = [0.237, 0.697, 1.393, 1.560, 2.532, 2.947, 3.862, 6.359]
-PUBLISHED_EXPECTED = [0.225, 0.523, 1.044, 1.520, 2.164, 2.654, 3.504, 6.157]
+PUBLISHED = {model: CDNOW_PUBLISHED_PARAMETERS[model] for model in ("bgnbd", "pareto")}
+PUBLISHED_SPEND = CDNOW_PUBLISHED_PARAMETERS["gammagamma"]
 
 
 @pytest.mark.parametrize("model", sorted(PUBLISHED))
@@ -37,6 +32,6 @@ def test_conditional_expectations_match_the_literature(cdnow_weeks, cdnow_holdou
                                                  predicted)
     assert list(table.index) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
     assert table["customers"].sum() == 2357
-    assert table["actual"].tolist() == pytest.approx(PUBLISHED_ACTUAL, abs=5e-4)  # our data preparation
-    assert table["predicted"].tolist() == pytest.approx(PUBLISHED_EXPECTED, abs=0.01)
+    assert table["actual"].tolist() == pytest.approx(CDNOW_PUBLISHED_ACTUAL, abs=5e-4)  # our data preparation
+    assert table["predicted"].tolist() == pytest.approx(CDNOW_PUBLISHED_EXPECTED, abs=0.01)
     assert cdnow_holdout["future_purchases"].sum() == 1882
