@@ -45,8 +45,7 @@ class Cases:
     start: np.ndarray  # time of the case's first contact (days)
     end: np.ndarray  # time of its last contact (days)
     painful: np.ndarray
-    resolved: np.ndarray  # its last contact in the log is resolved
-    resolves: np.ndarray  # it is of a resolved kind (its last contact may come after churn)
+    resolved: np.ndarray  # of a resolved kind: its last contact in the log says so
 
 
 def _draw_kind(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
@@ -126,8 +125,7 @@ def simulate_contacts(pop: Population, rng: np.random.Generator) -> tuple[pd.Dat
         "resolved": resolved[rows],
     })
     cases = Cases(case_id=pick(case_ids, case[last]), customer=customer[last], start=case_start[case[last]],
-                  end=time[last], painful=case_painful[last], resolved=resolved[last],
-                  resolves=case_resolved[case[last]])
+                  end=time[last], painful=case_painful[last], resolved=resolved[last])
     trigger_case = np.full(len(pop), -1)
     trigger_case[case_customer[triggering]] = np.flatnonzero(triggering)
     return table, cases, pick(case_ids, trigger_case, missing=trigger_case < 0)

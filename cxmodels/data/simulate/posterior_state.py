@@ -79,7 +79,7 @@ def observations_before(world: World, as_of: pd.Timestamp, index: pd.Index) -> p
     sessions = sessions.assign(kind=SESSION, l=sessions["l"] + np.log(pop.AT_RISK_ENGAGEMENT_FACTOR))
 
     cases = world.case_truth
-    kind = 2 * cases["painful"].to_numpy(int) + cases["resolves"].to_numpy(int)
+    kind = 2 * cases["painful"].to_numpy(int) + cases["resolved"].to_numpy(int)
     cases = pd.DataFrame({"customer_id": cases["customer_id"], "timestamp": cases["start"], "kind": CASE,
                           "l": np.log(pop.AT_RISK_CONTACT_FACTOR / (1 - pop.TRIGGER[kind])),
                           "trigger": np.log(pop.TRIGGER[kind] / (1 - pop.TRIGGER[kind])), "painful": cases["painful"]})
@@ -178,10 +178,7 @@ def _unanswered_nps(world: World, states: pd.DataFrame, as_of: pd.Timestamp) -> 
     """NPS invitations before `as_of` with no answer (alive, a customer leaves one unanswered with
     probability 1 - NPS_RESPONSE; gone, always): customer (position) and t (days after as_of)."""
     signup = days_after(states["signup_date"], as_of)
-    count = np.maximum(np.ceil((-signup - sv.NPS_FIRST_DAY) / sv.NPS_EVERY_DAYS), 0).astype(np.int64)
-    customer = np.repeat(np.arange(len(states)), count)
-    rank = np.arange(len(customer)) - np.repeat(np.cumsum(count) - count, count)
-    t = signup[customer] + sv.NPS_FIRST_DAY + sv.NPS_EVERY_DAYS * rank
+    customer, rank, t = sv.nps_invitations(signup, np.zeros(len(states)))
     answers = world.survey_truth[world.survey_truth["survey"] == "nps"]
     answer_customer = pd.Index(states["customer_id"]).get_indexer(answers["customer_id"])
     answer_t = days_after(answers["timestamp"], as_of)

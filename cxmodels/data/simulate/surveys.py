@@ -43,12 +43,11 @@ COMMENTS = {
 }
 
 
-def _nps_invitations(pop: Population) -> tuple[np.ndarray, np.ndarray]:
-    """(customer, time) of every NPS invitation while alive."""
-    end = np.minimum(pop.churn, pop.horizon)
-    count = np.maximum(np.ceil((end - pop.signup - NPS_FIRST_DAY) / NPS_EVERY_DAYS), 0).astype(np.int64)
+def nps_invitations(signup: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(customer, rank, time) of every NPS invitation between each customer's `signup` and `end` (days)."""
+    count = np.maximum(np.ceil((end - signup - NPS_FIRST_DAY) / NPS_EVERY_DAYS), 0).astype(np.int64)
     customer, rank = expand(count)
-    return customer, pop.signup[customer] + NPS_FIRST_DAY + NPS_EVERY_DAYS * rank
+    return customer, rank, signup[customer] + NPS_FIRST_DAY + NPS_EVERY_DAYS * rank
 
 
 def _recent_pain(customer: np.ndarray, time: np.ndarray, cases: Cases, horizon: float) -> np.ndarray:
@@ -87,7 +86,7 @@ def simulate_surveys(pop: Population, purchases: Purchases, cases: Cases,
     after_case = rng.random(len(cases.customer))
     ces, csat_case = after_case < CES_AFTER_CASE, after_case >= 1 - CSAT_AFTER_CASE
     csat_purchase = rng.random(len(purchases.customer)) < CSAT_AFTER_PURCHASE
-    nps_customer, nps_time = _nps_invitations(pop)
+    nps_customer, _, nps_time = nps_invitations(pop.signup, np.minimum(pop.churn, pop.horizon))  # while alive
     nps = rng.random(len(nps_customer)) < NPS_RESPONSE
     n_case = int(ces.sum() + csat_case.sum())
 

@@ -64,13 +64,13 @@ def truth_frame(pop: population.Population, trigger_case_id: pa.Array) -> pd.Dat
 
 def case_truth_frame(pop: population.Population, cases: Cases) -> pd.DataFrame:
     """One row per support case in the contacts: case_id, customer_id, start (its first contact), and
-    its kind: painful (the contacts only hint at it) and resolves (ends resolved, even after churn)."""
+    its kind: painful (the contacts only hint at it) and resolved."""
     return frame({
         "case_id": cases.case_id,
         "customer_id": pop.customer_id.take(pa.array(cases.customer)),
         "start": timestamps(pop.start, to_seconds(cases.start)),
         "painful": cases.painful,
-        "resolves": cases.resolves,
+        "resolved": cases.resolved,
     })
 
 
