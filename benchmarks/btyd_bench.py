@@ -19,11 +19,12 @@ import warnings
 
 import numpy as np
 
+from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.models import BTYDModel
-from cxmodels.models.btyd_draws import draw_bgnbd_summary
-from cxmodels.models.btyd_fitting import FITTERS, PARAMETERS
+from cxmodels.models.clv.draws import draw_bgnbd_summary
+from cxmodels.models.clv._fitting import FITTERS, PARAMETERS
 
-COLUMNS = ("frequency", "recency", "T")
+COLUMNS = PURCHASE_COLUMNS
 
 
 def lifetimes_fit(model: str, summary, weighted: bool) -> dict:

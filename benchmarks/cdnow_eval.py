@@ -35,9 +35,9 @@ from cxmodels.data.samples import cdnow
 from cxmodels.features import labels, value_summary
 from cxmodels.metrics.clv_evaluation import conditional_expectation_by_frequency, cumulative_tracking
 from cxmodels.models import BTYDModel, LightGBMCLVModel, compare_clv_models, select_btyd_model
-from cxmodels.models.btyd import PURCHASE_COLUMNS, SPEND_COLUMN
-from cxmodels.models.btyd_fitting import fit_parameters
-from cxmodels.models.clv_selection import BTYD_MODELS, LOWER_IS_BETTER
+from cxmodels.features.value import PURCHASE_COLUMNS, SPEND_COLUMN
+from cxmodels.models.clv._fitting import fit_parameters
+from cxmodels.models.clv.selection import BTYD_MODELS, LOWER_IS_BETTER
 
 NAMES = {"bgnbd": "BG/NBD", "pareto": "Pareto/NBD", "mbgnbd": "MBG/NBD", "gammagamma": "Gamma-Gamma",
          "lightgbm": "LightGBM"}

@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmodels.data.simulate import churn_references, simulate
+from cxmodels.simulate import churn_references, simulate
 from cxmodels.data.validate import validate_tables
 from cxmodels.features import FeatureConfig, build_snapshots, builder, families
 from cxmodels.models.churn import ChurnModel
-from cxmodels.models.churn_baselines import BGNBDChurnBaseline, LogisticChurnBaseline
-from cxmodels.models.churn_evaluation import evaluate_out_of_time, features_and_churn, out_of_time_split
+from cxmodels.models.churn.baselines import BGNBDChurnBaseline, LogisticChurnBaseline
+from cxmodels.models.churn.evaluation import evaluate_out_of_time, features_and_churn, out_of_time_split
 from cxmodels.plots import calibration_figure, feature_importance_figure, gain_figure, roc_figure
 
 CONFIG = FeatureConfig(attributes=("plan", "region"))

@@ -53,7 +53,7 @@ def read_dataset(folder: Path) -> Dataset:
 
 
 def _simulate(customers: int, seed: int, folder: Path) -> None:
-    from cxmodels.data.simulate import simulate, write_world
+    from cxmodels.simulate import simulate, write_world
 
     write_world(simulate(customers, seed=seed), folder)
 

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.data import load_dataset
-from cxmodels.data.simulate import simulate, write_world
+from cxmodels.simulate import simulate, write_world
 from cxmodels.features import build_features, data_as_of, snapshot_population
+from cxmodels.features.value import SUMMARY_COLUMNS
 from serving.champions import load_champions
 from serving.config import ServingConfig
 from serving.scoring import reasons, score_features
@@ -55,7 +56,7 @@ def main() -> None:
           f"{args.rows / seconds:,.0f} customers/s")
     churn_features = rows[list(champions.churn.feature_names_in_)]
     for name, work in [("churn probability", lambda: champions.churn.predict_proba(churn_features)),
-                       ("CLV", lambda: champions.clv.predict(rows[["frequency", "recency", "T", "monetary_value"]]))]:
+                       ("CLV", lambda: champions.clv.predict(rows[list(SUMMARY_COLUMNS)]))]:
         start = time.perf_counter()
         work()
         seconds = time.perf_counter() - start

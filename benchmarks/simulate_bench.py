@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cxmodels.data.simulate import simulate, write_world
+from cxmodels.simulate import simulate, write_world
 
 
 def main(argv=None) -> None:

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cxmodels.data.simulate import simulate, write_world
+from cxmodels.simulate import simulate, write_world
 from training.config import load_config
 from training.pipeline import train
 

@@ -58,7 +58,7 @@ def simulate(
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
 ) -> None:
     """Simulate a customer world in the contract format, with its ground truth in OUT_DIR/truth/."""
-    from cxmodels.data.simulate import simulate as run_simulation, write_world
+    from cxmodels.simulate import simulate as run_simulation, write_world
 
     world = run_simulation(customers, seed=seed, contractual=contractual, dirty_fraction=dirty_fraction)
     write_world(world, out_dir, file_format=file_format)

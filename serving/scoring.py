@@ -13,12 +13,12 @@ from tqdm.auto import tqdm
 
 from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.features import build_features, builder, families, snapshot_population, value_summary
+from cxmodels.features.value import PURCHASE_COLUMNS, SUMMARY_COLUMNS
 from cxmodels.segments import assign
 
 REASONS = 3
 REASON_CHUNK = 50_000
 RISK_BANDS = ("low", "medium", "high", "none")  # config.reasons: the lowest band that gets reasons
-VALUE_SUMMARY = ["frequency", "recency", "T", "monetary_value"]
 CLV_COLUMNS = ["p_alive", "expected_purchases", "expected_order_value", "clv"]
 PROFILE_COLUMNS = ["days_since_last_purchase", "purchases_total", "spend_total", "mean_order_value", "nps_latest",
                    "nps_category"]
@@ -54,7 +54,7 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
     frame[[f"reason_{i}" for i in range(1, REASONS + 1)]] = reasons(
         champions.churn, churn_features, frame["churn_risk"].isin(RISK_BANDS[RISK_BANDS.index(config.reasons):]),
         progress)
-    frame[CLV_COLUMNS] = clv_scores(champions.clv, features[VALUE_SUMMARY] if summary is None else summary,
+    frame[CLV_COLUMNS] = clv_scores(champions.clv, features[list(SUMMARY_COLUMNS)] if summary is None else summary,
                                     frame.index)
     for name in PROFILE_COLUMNS:
         frame[name] = features[name] if name in features else np.nan
@@ -99,7 +99,7 @@ def reasons(churn, features: pd.DataFrame, explain: pd.Series, progress: bool = 
 def clv_scores(clv, summary: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """CLV_COLUMNS per customer of `index`; missing for customers without a purchase (no value summary)."""
     summary = summary.reindex(index)
-    known = summary[["frequency", "recency", "T"]].notna().all(axis=1).to_numpy()
+    known = summary[list(PURCHASE_COLUMNS)].notna().all(axis=1).to_numpy()
     values = pd.DataFrame(np.nan, index=index, columns=CLV_COLUMNS)
     if known.any():
         values.loc[known] = clv.predict(summary[known].astype(float))[CLV_COLUMNS].to_numpy()

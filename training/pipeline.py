@@ -18,9 +18,10 @@ from tqdm.auto import tqdm
 import cxmodels
 from cxmodels.data import load_dataset
 from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
+from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.metrics.classification import roc_auc
 from cxmodels.models import BTYDModel, select_btyd_model
-from serving.pyfunc import ChurnPyfunc, CLVPyfunc
+from training.pyfunc import ChurnPyfunc, CLVPyfunc
 from training import registry, tracking
 from training.config import TrainingConfig
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
@@ -239,7 +240,7 @@ def _fit_clv(dataset, summary: pd.DataFrame, plan: SnapshotPlan, config: Trainin
         as_of = plan.train_as_of[-1]
         summary = value_summary(dataset.transactions, as_of, features.value_period, features.time_unit)
         future = labels(dataset, as_of, config.snapshots.horizon_days, population=summary.index)
-        choice, _ = select_btyd_model(summary[["frequency", "recency", "T"]], future["future_purchases"],
+        choice, _ = select_btyd_model(summary[list(PURCHASE_COLUMNS)], future["future_purchases"],
                                       config.snapshots.horizon_days, features.time_unit, penalizer=settings.penalizer)
     model = BTYDModel(choice, time_unit=features.time_unit, horizon_days=settings.horizon_days,
                       discount_rate=settings.discount_rate, penalizer=settings.penalizer,

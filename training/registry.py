@@ -17,7 +17,7 @@ from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 import cxmodels
-from serving.pyfunc import ESTIMATOR_ARTIFACT
+from training.pyfunc import ESTIMATOR_ARTIFACT
 
 CHURN_MODEL = "cxmodels-churn"
 CLV_MODEL = "cxmodels-clv"

@@ -23,6 +23,10 @@ from cxmodels.features.grouping import distinct, largest, smallest, total
 from cxmodels.features.history import floats
 from cxmodels.features.timeutil import NAT, epoch_ns, period_number, to_ns
 
+PURCHASE_COLUMNS = ("frequency", "recency", "T")  # what the BTYD purchase models read
+SPEND_COLUMN = "monetary_value"  # what the Gamma-Gamma spend model reads, with frequency
+SUMMARY_COLUMNS = (*PURCHASE_COLUMNS, SPEND_COLUMN)  # the value summary, in this order
+
 
 def summary_arrays(code, time, amount, n: int, as_of_ns: int, period: str = "D", time_unit: str = "days") -> dict:
     """The summary per customer code (0..n-1) from purchase rows before the cut-off; NaN without purchases."""

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from cxmodels.data.simulate import simulate
+from cxmodels.simulate import simulate
 from cxmodels.data.validate import validate_tables
 from cxmodels.features import LABEL_COLUMNS, build_snapshots
 from training.config import load_config

@@ -9,7 +9,7 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from cxmodels.data.simulate import simulate, write_world
+from cxmodels.simulate import simulate, write_world
 from training.config import load_config
 from training.pipeline import train
 from training.registry import CHALLENGER, CHAMPION, CHURN_MODEL, CLV_MODEL

@@ -1,0 +1,8 @@
+"""Churn estimators: the calibrated LightGBM model with reasons in words, and its baselines."""
+
+from cxmodels.models.churn._inputs import UnknownCategoryWarning
+from cxmodels.models.churn.baselines import BGNBDChurnBaseline, LogisticChurnBaseline
+from cxmodels.models.churn.model import ChurnModel, RandomValidationWarning
+
+__all__ = ["BGNBDChurnBaseline", "ChurnModel", "LogisticChurnBaseline", "RandomValidationWarning",
+           "UnknownCategoryWarning"]

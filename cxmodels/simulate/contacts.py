@@ -1,0 +1,131 @@
+"""Support cases and their contacts: the `contacts` table.
+
+Cases arrive as a Poisson process at `contact_rate` while Engaged and
+`contact_rate * AT_RISK_CONTACT_FACTOR` while At-risk. Each is of a kind (painful or smooth,
+resolved or not; see population.py) and, while Engaged, triggers At-risk with the
+probability TRIGGER of its kind: the triggering cases are a thinned Poisson process of
+rate `trigger_rate`, whose first point is the onset when it comes before the drift onset.
+So Engaged time holds the cases that did not trigger, at rate `contact_rate - trigger_rate`,
+their kinds in proportion to `case_kinds * (1 - TRIGGER)`, plus the one that did, at
+`at_risk`, its kind in proportion to `case_kinds * TRIGGER`.
+
+Painful cases look painful: more contacts on the case, channel switches, transfers, long
+waits and handling, and less often resolved.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from cxmodels.simulate.population import AT_RISK_CONTACT_FACTOR, TRIGGER, Population, case_kinds
+from cxmodels.simulate.sampling import (choose, cumsum_within, expand, frame, labels, order_by_customer,
+                                             pick, poisson_points, timestamps, to_seconds)
+
+FOLLOW_UPS = {False: 0.1, True: 1.6}  # mean extra contacts on a case (Poisson), by pain
+FOLLOW_UP_DAYS = 2.0  # mean gap between contacts of a case, exponential, after at least an hour
+CHANNELS = ("phone", "chat", "email", "social")
+CHANNEL_SHARES = (0.4, 0.35, 0.2, 0.05)
+SWITCH_CHANNEL = {False: 0.1, True: 0.5}  # a follow-up on another channel than the first contact
+TOPICS = ("billing", "delivery", "product", "account", "technical")
+TOPIC_SHARES = {False: (0.25, 0.25, 0.2, 0.2, 0.1), True: (0.35, 0.15, 0.1, 0.1, 0.3)}
+HANDLE_MEDIAN_SECONDS = {False: 300.0, True: 720.0}  # lognormal, sigma 0.6
+WAIT_MEAN_SECONDS = np.array([150.0, 60.0, 14_400.0, 3_600.0])  # by channel; x3 on painful cases
+PAINFUL_WAIT_FACTOR = 3.0
+TRANSFERRED = {False: 0.05, True: 0.35}
+
+
+@dataclass
+class Cases:
+    """One row per case with at least one contact, for the surveys that follow them."""
+
+    case_id: pa.Array
+    customer: np.ndarray
+    start: np.ndarray  # time of the case's first contact (days)
+    end: np.ndarray  # time of its last contact (days)
+    painful: np.ndarray
+    resolved: np.ndarray  # of a resolved kind: its last contact in the log says so
+
+
+def _draw_kind(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One case kind per row of `weights` (unnormalised probabilities)."""
+    cumulative = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cumulative[:, -1]
+    return (u[:, None] >= cumulative[:, :-1]).sum(axis=1)
+
+
+def _by_pain(painful: np.ndarray, values: dict) -> np.ndarray:
+    return np.where(painful, values[True], values[False])
+
+
+def _draw_cases(pop: Population, rng: np.random.Generator):
+    """(customer, start time, kind, triggering) of every case, in order of customer, then time."""
+    starts, stops = pop.state_intervals()
+    rate = np.column_stack([pop.contact_rate - pop.trigger_rate, pop.contact_rate * AT_RISK_CONTACT_FACTOR]).ravel()
+    interval, start = poisson_points(rng, starts, stops, rate)
+    customer = interval // 2
+    kinds = case_kinds(pop.friction[customer])
+    kind = _draw_kind(rng, np.where((interval % 2 == 1)[:, None], kinds, kinds * (1 - TRIGGER)))
+    # The triggering case of each customer it made At-risk.
+    trigger_customer = np.flatnonzero(pop.triggered & (pop.at_risk < pop.horizon))
+    trigger_kind = _draw_kind(rng, case_kinds(pop.friction[trigger_customer]) * TRIGGER)
+
+    customer = np.concatenate([customer, trigger_customer])
+    start = np.concatenate([start, pop.at_risk[trigger_customer]])
+    rows = order_by_customer(customer, to_seconds(start))
+    kind = np.concatenate([kind, trigger_kind])[rows]
+    triggering = rows >= len(customer) - len(trigger_customer)
+    return customer[rows], start[rows], kind, triggering
+
+
+def simulate_contacts(pop: Population, rng: np.random.Generator) -> tuple[pd.DataFrame, Cases, pa.Array]:
+    """The `contacts` table (sorted by customer, then time), its cases, and per customer the
+    case_id of the case that made them At-risk (null for the others)."""
+    case_customer, case_start, kind, triggering = _draw_cases(pop, rng)
+    painful, case_resolved = kind >= 2, kind % 2 == 1
+    n_cases = len(case_customer)
+    size = 1 + rng.poisson(_by_pain(painful, FOLLOW_UPS))
+    case, rank = expand(size)
+    gap = np.where(rank == 0, 0.0, 1 / 24 + rng.exponential(FOLLOW_UP_DAYS, len(case)))
+    time = case_start[case] + cumsum_within(gap, rank)
+    customer = case_customer[case]
+    seconds = to_seconds(time)
+    kept = seconds < pop.alive_until[customer]
+    case, rank, customer, time, seconds = case[kept], rank[kept], customer[kept], time[kept], seconds[kept]
+    case_painful = painful[case]
+    n = len(case)
+
+    first_channel = choose(rng, CHANNEL_SHARES, n_cases)[case]
+    other_channel = (first_channel + rng.integers(1, len(CHANNELS), n)) % len(CHANNELS)
+    switched = (rank > 0) & (rng.random(n) < _by_pain(case_painful, SWITCH_CHANNEL))
+    channel = np.where(switched, other_channel, first_channel)
+    topic = np.zeros(n_cases, np.int8)
+    for pain in (False, True):
+        topic[painful == pain] = choose(rng, TOPIC_SHARES[pain], int((painful == pain).sum()))
+    handle = np.round(_by_pain(case_painful, HANDLE_MEDIAN_SECONDS) * np.exp(0.6 * rng.standard_normal(n)))
+    wait_mean = WAIT_MEAN_SECONDS[channel] * np.where(case_painful, PAINFUL_WAIT_FACTOR, 1.0)
+    wait = np.round(rng.exponential(wait_mean))
+    transferred = rng.random(n) < _by_pain(case_painful, TRANSFERRED)
+    last = np.ones(n, bool)
+    last[:-1] = case[1:] != case[:-1]
+    resolved = last & case_resolved[case]
+
+    rows = order_by_customer(customer, seconds)
+    case_ids = labels("T", np.arange(1, n_cases + 1), max(7, len(str(n_cases))))
+    table = frame({
+        "customer_id": pop.customer_id.take(customer[rows]),
+        "timestamp": timestamps(pop.start, seconds[rows]),
+        "channel": pick(CHANNELS, channel[rows]),
+        "case_id": pick(case_ids, case[rows]),
+        "topic": pick(TOPICS, topic[case[rows]]),
+        "handle_time_seconds": handle[rows],
+        "wait_time_seconds": wait[rows],
+        "transferred": transferred[rows],
+        "resolved": resolved[rows],
+    })
+    cases = Cases(case_id=pick(case_ids, case[last]), customer=customer[last], start=case_start[case[last]],
+                  end=time[last], painful=case_painful[last], resolved=resolved[last])
+    trigger_case = np.full(len(pop), -1)
+    trigger_case[case_customer[triggering]] = np.flatnonzero(triggering)
+    return table, cases, pick(case_ids, trigger_case, missing=trigger_case < 0)

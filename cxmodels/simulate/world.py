@@ -1,0 +1,84 @@
+"""Simulate a whole world, and write it as a dataset folder with its truth."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxmodels.data.contract import FILE_FORMATS, TABLES
+from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.data.io import write_tables
+from cxmodels.simulate.contacts import simulate_contacts
+from cxmodels.simulate.dirty import DIRTY_FILE, corrupt, no_dirty_rows
+from cxmodels.simulate.events import simulate_events
+from cxmodels.simulate.population import cancellations_table, customers_table, draw_population
+from cxmodels.simulate.surveys import simulate_surveys
+from cxmodels.simulate.transactions import simulate_transactions
+from cxmodels.simulate.truth import TRUTH_DIR, TRUTH_FILES, case_truth_frame, truth_frame
+
+
+@dataclass
+class World:
+    """A simulated dataset: contract tables, their truth, and the rows corrupted on purpose.
+
+    `truth` has a row per customer (`truth_frame`), `case_truth` per support case
+    (`case_truth_frame`), `survey_truth` per row of the clean surveys table: its customer_id,
+    timestamp and survey, and `engaged_mean`, the latent score's mean had the customer been Engaged.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    truth: pd.DataFrame
+    case_truth: pd.DataFrame
+    survey_truth: pd.DataFrame
+    dirty: pd.DataFrame  # table, row (0-based position in the table), kind; empty when clean
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_fraction: float = 0.0,
+             start="2023-01-01", end="2026-01-01") -> World:
+    """Simulate `n_customers` from signup to `end`; the same arguments give the same world.
+
+    `contractual` adds a cancellations table. `dirty_fraction` > 0 adds that share of
+    corrupted rows to every table; the other rows are exactly those of the clean world.
+    """
+    if n_customers < 1:
+        raise ValueError(f"n_customers must be at least 1, got {n_customers}")
+    if not 0 <= dirty_fraction < 1:
+        raise ValueError(f"dirty_fraction must be in [0, 1), got {dirty_fraction}")
+    start, end = utc_timestamp(start), utc_timestamp(end)
+    if end <= start:
+        raise ValueError(f"end {end} must come after start {start}")
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    pop = draw_population(n_customers, start, (end - start) / pd.Timedelta(days=1), streams[0])
+    transactions, purchases = simulate_transactions(pop, streams[1])
+    contacts, cases, trigger_case_id = simulate_contacts(pop, streams[2])
+    surveys, engaged_mean = simulate_surveys(pop, purchases, cases, streams[3])
+    survey_truth = surveys[["customer_id", "timestamp", "survey"]].assign(engaged_mean=engaged_mean)
+    tables = {
+        "customers": customers_table(pop),
+        "transactions": transactions,
+        "contacts": contacts,
+        "surveys": surveys,
+        "events": simulate_events(pop, streams[4]),
+    }
+    if contractual:
+        tables["cancellations"] = cancellations_table(pop, streams[5])
+    dirty = no_dirty_rows()
+    if dirty_fraction > 0:
+        tables, dirty = corrupt(tables, dirty_fraction, n_customers, streams[6])
+    return World(tables=tables, truth=truth_frame(pop, trigger_case_id), case_truth=case_truth_frame(pop, cases),
+                 survey_truth=survey_truth, dirty=dirty, start=start, end=end)
+
+
+def write_world(world: World, out_dir: Path | str, file_format: str = "parquet") -> None:
+    """Write the tables to `out_dir` (removing contract tables the world lacks) and the truths to `out_dir/truth/`."""
+    out_dir = Path(out_dir)
+    write_tables(world.tables, out_dir, file_format)
+    for name in TABLES.keys() - world.tables.keys():
+        for stale in FILE_FORMATS:
+            (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
+    truth = {Path(TRUTH_FILES["customer"]).stem: world.truth, Path(TRUTH_FILES["case"]).stem: world.case_truth,
+             Path(TRUTH_FILES["survey"]).stem: world.survey_truth, Path(DIRTY_FILE).stem: world.dirty}
+    write_tables(truth, out_dir / TRUTH_DIR, "parquet")

@@ -1,0 +1,135 @@
+"""BTYDModel: the scikit-learn contract, the weighted fast path, the safeguards, predictions and CLV."""
+
+import json
+import pickle
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from cxmodels.models import BTYDFitError, BTYDModel
+from cxmodels.models.clv import _fitting as btyd_fitting
+from cxmodels.models.clv.draws import draw_bgnbd_summary
+
+COLUMNS = ("frequency", "recency", "T")
+
+
+def columns(frame):
+    return {c: frame[c].to_numpy() for c in COLUMNS}
+
+
+def relative_difference(a: dict, b: dict) -> float:
+    return max(abs(a[k] / b[k] - 1) for k in a)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
+def test_weighted_fit_equals_the_plain_fit(cdnow_weeks, model):
+    plain, _ = btyd_fitting.fit_parameters(model, columns(cdnow_weeks), compress=False)
+    weighted, _ = btyd_fitting.fit_parameters(model, columns(cdnow_weeks))
+    assert relative_difference(weighted, plain) < 1e-4
+
+
+def test_weighted_fit_is_faster():
+    data = columns(draw_bgnbd_summary(100_000, seed=1))
+    fits = {}
+    for compress in (False, True):
+        start = time.perf_counter()
+        params, _ = btyd_fitting.fit_parameters("bgnbd", data, compress=compress)
+        fits[compress] = params, time.perf_counter() - start
+    assert relative_difference(fits[True][0], fits[False][0]) < 1e-4
+    assert fits[True][1] < fits[False][1]
+
+
+def test_pickle_clone_and_params(cdnow_weeks):
+    model = BTYDModel("pareto", time_unit="weeks", horizon_days=182, discount_rate=0.05).fit(cdnow_weeks)
+    json.dumps(model.params_)  # plain floats
+    assert all(type(value) is float for value in model.params_.values())
+    again = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_frame_equal(again.predict(cdnow_weeks), model.predict(cdnow_weeks))
+    copy = clone(model)
+    assert copy.get_params() == model.get_params() and not hasattr(copy, "params_")
+    assert model.get_params()["horizon_days"] == 182
+    assert len(pickle.dumps(model)) < 2_000  # no data, no fitter objects
+
+
+def test_predict_frame(cdnow_weeks):
+    model = BTYDModel("bgnbd", time_unit="weeks", horizon_days=365).fit(cdnow_weeks)
+    frame = model.predict(cdnow_weeks)
+    assert list(frame.columns) == ["p_alive", "expected_purchases", "expected_order_value", "clv"]
+    assert frame.index.equals(cdnow_weeks.index) and frame.attrs["horizon_days"] == 365
+    assert np.isfinite(frame.to_numpy()).all() and (frame["p_alive"].between(0, 1)).all()
+    pd.testing.assert_series_equal(frame["expected_purchases"], model.expected_purchases(cdnow_weeks),
+                                   check_names=False)
+    one_time = cdnow_weeks["frequency"] == 0
+    population_mean = model.params_["p"] * model.params_["gamma"] / (model.params_["q"] - 1)
+    assert np.allclose(frame.loc[one_time, "expected_order_value"], population_mean)
+
+
+def test_clv_steps_and_discounting(cdnow_weeks):
+    undiscounted = BTYDModel(time_unit="weeks", horizon_days=365, discount_rate=0.0).fit(cdnow_weeks)
+    frame = undiscounted.predict(cdnow_weeks)
+    np.testing.assert_allclose(frame["clv"], frame["expected_purchases"] * frame["expected_order_value"])
+    discounted = clone(undiscounted).set_params(discount_rate=0.1).fit(cdnow_weeks).predict(cdnow_weeks)
+    ratio = discounted["clv"].sum() / frame["clv"].sum()
+    assert 1 / 1.1 < ratio < 1  # each step discounted by at most a year
+    weekly = clone(undiscounted).set_params(discount_rate=0.1, step_days=7).fit(cdnow_weeks).predict(cdnow_weeks)
+    assert weekly["clv"].sum() == pytest.approx(discounted["clv"].sum(), rel=0.01)
+
+
+def test_without_monetary_value_only_purchases(cdnow_weeks):
+    model = BTYDModel(time_unit="weeks").fit(cdnow_weeks[list(COLUMNS)])
+    assert set(model.params_) == {"r", "alpha", "a", "b"} and model.spend_penalizer_ is None
+    assert list(model.predict(cdnow_weeks).columns) == ["p_alive", "expected_purchases"]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda X: X.drop(columns="T"), r"lacks the value-summary columns \['T'\]"),
+    (lambda X: X.assign(recency=X["T"] + 1), r"X\['recency'\] must not exceed T"),
+    (lambda X: X.assign(frequency=X["frequency"] + 0.5), r"X\['frequency'\] must be a whole number"),
+    (lambda X: X.assign(frequency=-X["frequency"] - 1), r"X\['frequency'\] must be a whole number >= 0"),
+    (lambda X: X.assign(T=np.nan), r"X\['T'\] must be finite"),
+    (lambda X: X.assign(monetary_value=-1.0), r"X\['monetary_value'\] must be >= 0"),
+    (lambda X: X.assign(recency=np.where(X["frequency"] == 0, 1.0, X["recency"])), "must be 0 where frequency is 0"),
+    (lambda X: X.iloc[:0], "X has no rows"),
+    (lambda X: X.to_numpy(), "must be a pandas DataFrame"),
+])
+def test_clear_input_errors(cdnow_weeks, change, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        BTYDModel().fit(change(cdnow_weeks))
+
+
+def test_settings_are_checked(cdnow_weeks):
+    with pytest.raises(ValueError, match="model must be one of"):
+        BTYDModel("bgbb").fit(cdnow_weeks)
+    with pytest.raises(ValueError, match="time_unit must be one of"):
+        BTYDModel(time_unit="months").fit(cdnow_weeks)
+
+
+def test_retries_with_a_penalizer_then_fails_clearly(cdnow_weeks, monkeypatch):
+    real = btyd_fitting._fit_once
+    seen = []
+
+    def flaky(model, data, penalizer_coef):
+        seen.append(penalizer_coef)
+        if penalizer_coef == 0:
+            raise ArithmeticError("did not converge")
+        return real(model, data, penalizer_coef)
+
+    monkeypatch.setattr(btyd_fitting, "_fit_once", flaky)
+    model = BTYDModel(time_unit="weeks").fit(cdnow_weeks[list(COLUMNS)])
+    assert seen == [0.0, 0.001] and model.penalizer_ == 0.001
+
+    monkeypatch.setattr(btyd_fitting, "_fit_once", lambda model, data, coef: {"r": np.nan, "alpha": 1.0, "a": 1.0,
+                                                                               "b": 1.0})
+    with pytest.raises(BTYDFitError, match=r"bgnbd did not converge on 2357 customers; tried penalizer 0.0"):
+        BTYDModel(time_unit="weeks").fit(cdnow_weeks)
+
+
+def test_lifetimes_leaves_warnings_filters_and_stdout_alone(cdnow_weeks, capsys):
+    import warnings
+
+    before = list(warnings.filters)
+    BTYDModel("mbgnbd", time_unit="weeks").fit(cdnow_weeks)
+    assert warnings.filters == before and capsys.readouterr().out == ""
