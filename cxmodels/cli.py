@@ -1,25 +1,62 @@
-"""The `cxmodels` command line.
+"""The `cxmodels` command line: the one place that wires the library, `training` and `serving` together.
 
 Typer gives typed options, `--help` for every command and clean exit codes with
 little code. Commands import their implementation lazily so `cxmodels --help`
 stays fast and the library never imports MLflow unless a command needs it.
+
+Any CxmodelsError (or an OSError such as an unreadable file) ends the command with one
+line on stderr and the error's exit status (1 a problem with the data, a model or the
+store; 2 a wrong option or configuration, or a dataset with structural problems); a
+dataset that breaks the contract prints its validation report. `cxmodels --debug ...`
+shows the traceback instead.
 """
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
+
+from cxmodels.errors import EXIT_PROBLEM, CxmodelsError
+
+DEBUG = "debug"  # the key of --debug in the click context's meta, shared by every subcommand
+
+
+class _Commands(TyperGroup):
+    """The command group: user errors become one line and an exit status, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (CxmodelsError, OSError) as error:
+            if ctx.meta.get(DEBUG):
+                raise
+            from cxmodels.data import DataValidationError
+
+            message = error.report.to_text() if isinstance(error, DataValidationError) else f"Error: {error}"
+            typer.echo(message, err=True)
+            raise typer.Exit(getattr(error, "exit_code", EXIT_PROBLEM)) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="Churn, customer lifetime value and CX KPIs from customer interaction logs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def main(ctx: typer.Context,
+         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False) -> None:
+    """Churn, customer lifetime value and CX KPIs from customer interaction logs."""
+    ctx.meta[DEBUG] = debug
+
 sample_app = typer.Typer(help="Write real sample datasets in the contract format.", no_args_is_help=True)
 app.add_typer(sample_app, name="sample")
 
-DataDir = Annotated[Path, typer.Argument(help="Dataset folder in the DATA_CONTRACT.md format.")]
+DataDir = Annotated[Path, typer.Argument(help="Dataset folder in the format of docs/data-contract.md.")]
 OutDir = Annotated[Path, typer.Argument(help="Folder to write the dataset to (created if missing).")]
 
 
@@ -58,7 +95,8 @@ def simulate(
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
 ) -> None:
     """Simulate a customer world in the contract format, with its ground truth in OUT_DIR/truth/."""
-    from cxmodels.simulate import simulate as run_simulation, write_world
+    from cxmodels.simulate import simulate as run_simulation
+    from cxmodels.simulate import write_world
 
     world = run_simulation(customers, seed=seed, contractual=contractual, dirty_fraction=dirty_fraction)
     write_world(world, out_dir, file_format=file_format)
@@ -85,24 +123,14 @@ def sample_cdnow(
 @app.command()
 def describe(data_dir: DataDir) -> None:
     """Summarise a valid dataset: rows, customers and time span per table, and headline numbers."""
+    from cxmodels.data import load_dataset
     from cxmodels.data.summary import headline, summarize
 
-    dataset = _load_or_exit(data_dir)
+    dataset = load_dataset(data_dir)
     typer.echo(summarize(dataset).to_string())
     typer.echo("")
     for name, value in headline(dataset).items():
         typer.echo(f"{name:>24}: {value:,.2f}" if isinstance(value, float) else f"{name:>24}: {value:,}")
-
-
-def _load_or_exit(data_dir: Path):
-    """Load a valid dataset, or print the validation report and exit with its status."""
-    from cxmodels.data import DataValidationError, load_dataset
-
-    try:
-        return load_dataset(data_dir)
-    except DataValidationError as error:
-        typer.echo(error.report.to_text(), err=True)
-        raise typer.Exit(error.report.exit_code) from None
 
 
 def _check_as_of(value: str | None) -> str | None:
@@ -119,48 +147,33 @@ def _check_as_of(value: str | None) -> str | None:
 
 
 AsOf = Annotated[
-    str,
-    typer.Option(
-        "--as-of",
-        callback=_check_as_of,
-        help="Cut-off (ISO date or datetime, UTC): only rows strictly before it are used.",
-    ),
-]
-
-
-Present = Annotated[
     str | None,
     typer.Option("--as-of", callback=_check_as_of,
-                 help="The present of the data: rows at or after it are ignored (default: just after the last "
-                      "timestamp). In training, the held-out snapshot's labels end here."),
+                 help="The moment the data is observed up to (ISO date or datetime, UTC): only rows strictly before "
+                      "it are used. Default: the end of the day of the last timestamp in the data."),
 ]
 
 
 @app.command()
 def features(
     data_dir: DataDir,
-    as_of: AsOf,
     out: Annotated[Path, typer.Option(help="Parquet file to write the feature matrix to.")],
+    as_of: AsOf = None,
     attribute: Annotated[
         list[str] | None, typer.Option(help="A `customers` column to include as a feature (repeatable).")
     ] = None,
     time_unit: Annotated[str, typer.Option(help="Unit of the value summary: days or weeks.")] = "days",
 ) -> None:
     """Build every feature whose tables are present, as of a cut-off, one row per customer."""
-    from cxmodels.features import FeatureConfig, build_features
+    from cxmodels.data import load_dataset
+    from cxmodels.features import FeatureConfig, build_features, data_as_of
 
-    try:
-        config = FeatureConfig(attributes=tuple(attribute or ()), time_unit=time_unit)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-    dataset = _load_or_exit(data_dir)
-    try:
-        matrix = build_features(dataset, as_of, config)
-    except ValueError as error:  # e.g. an attribute that is not a customers column
-        raise typer.BadParameter(str(error)) from None
+    config = FeatureConfig(attributes=tuple(attribute or ()), time_unit=time_unit)
+    dataset, as_of = data_as_of(load_dataset(data_dir), as_of)
+    matrix = build_features(dataset, as_of, config)
     out.parent.mkdir(parents=True, exist_ok=True)
     matrix.to_parquet(out)
-    typer.echo(f"Wrote {out}: {len(matrix):,} customers x {matrix.shape[1]} features as of {as_of}")
+    typer.echo(f"Wrote {out}: {len(matrix):,} customers x {matrix.shape[1]} features as of {as_of.isoformat()}")
 
 
 @app.command()
@@ -171,14 +184,11 @@ def kpis(
     segment: Annotated[str | None, typer.Option(help="A `customers` column to split every KPI by.")] = None,
 ) -> None:
     """Compute the CX KPIs by period (and segment) with sample sizes and confidence intervals."""
+    from cxmodels.data import load_dataset
     from cxmodels.metrics.kpis import kpi_table
     from cxmodels.plots import plot_kpi_trends
 
-    dataset = _load_or_exit(data_dir)
-    try:
-        table = kpi_table(dataset, by=by, segment=segment)
-    except ValueError as error:  # unknown period or segment column: a usage error, not a crash
-        raise typer.BadParameter(str(error)) from None
+    table = kpi_table(load_dataset(data_dir), by=by, segment=segment)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "kpis.csv", index=False)
     charts = plot_kpi_trends(table, out)
@@ -188,7 +198,7 @@ def kpis(
 @app.command()
 def train(
     data_dir: DataDir,
-    as_of: Present = None,
+    as_of: AsOf = None,
     horizon_days: Annotated[
         int | None, typer.Option(min=1, help="Label horizon in days (default 90, or the configuration's).")
     ] = None,
@@ -209,25 +219,14 @@ def train(
     """
     from dataclasses import replace
 
-    from cxmodels.data import DataValidationError
     from training.config import load_config
     from training.pipeline import train as run_training
     from training.tracking import ui_command
 
-    try:
-        settings = load_config(config, experiment=experiment)
-        if horizon_days is not None:
-            settings = replace(settings, snapshots=replace(settings.snapshots, horizon_days=horizon_days))
-    except (ValueError, OSError) as error:
-        raise typer.BadParameter(str(error), param_hint="--config") from None
-    try:
-        result = run_training(data_dir, settings, as_of=as_of, promote=promote)
-    except DataValidationError as error:
-        typer.echo(error.report.to_text(), err=True)
-        raise typer.Exit(error.report.exit_code) from None
-    except ValueError as error:  # data too short for the snapshots asked for, a single class, ...
-        typer.echo(f"Error: {error}", err=True)
-        raise typer.Exit(1) from None
+    settings = load_config(config, experiment=experiment)
+    if horizon_days is not None:
+        settings = replace(settings, snapshots=replace(settings.snapshots, horizon_days=horizon_days))
+    result = run_training(data_dir, settings, as_of=as_of, promote=promote)
     metrics = result.metrics
     typer.echo(f"\nRun {result.run_id}: churn ROC-AUC {metrics['churn_roc_auc']:.4f}, top-decile lift "
                f"{metrics['churn_top_decile_lift']:.2f}; CLV normalized Gini {metrics['clv_normalized_gini']:.4f}")
@@ -246,17 +245,14 @@ StoreUrl = Annotated[str | None, typer.Option(
 def _serving_config(path: Path | None):
     from serving.config import load_serving_config
 
-    try:
-        return load_serving_config(path)
-    except (ValueError, OSError) as error:
-        raise typer.BadParameter(str(error), param_hint="--config") from None
+    return load_serving_config(path)
 
 
 @app.command()
 def score(
     data_dir: DataDir,
     out: Annotated[Path, typer.Option(help="Score file to write: .parquet or .csv (written atomically).")],
-    as_of: Present = None,
+    as_of: AsOf = None,
     config: ServingConfigFile = None,
     store: StoreUrl = None,
 ) -> None:
@@ -265,19 +261,9 @@ def score(
     The scores go to OUT and, as a new batch, to the score store. The models come from the MLflow
     registry of mlruns/ (or MLFLOW_TRACKING_URI).
     """
-    from cxmodels.data import DataValidationError
     from serving.batch import run_batch
-    from serving.champions import ChampionError
 
-    settings = _serving_config(config)
-    try:
-        result = run_batch(data_dir, out, as_of=as_of, config=settings, store_url=store, progress=True)
-    except DataValidationError as error:
-        typer.echo(error.report.to_text(), err=True)
-        raise typer.Exit(error.report.exit_code) from None
-    except (ChampionError, ValueError) as error:
-        typer.echo(f"Error: {error}", err=True)
-        raise typer.Exit(1) from None
+    result = run_batch(data_dir, out, as_of=as_of, config=_serving_config(config), store_url=store, progress=True)
     batch = result.batch
     timing = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items())
     typer.echo(f"Scored {batch.rows:,} customers as of {batch.as_of} (churn model v{batch.metadata['churn_model_version']}, "
@@ -301,14 +287,8 @@ app.add_typer(segments_app, name="segments")
 @segments_app.command("list")
 def segments_list(config: ServingConfigFile = None, store: StoreUrl = None) -> None:
     """The segments of the latest batch: name, customers, description."""
-    from serving.store import StoreError
-
-    try:
-        scores, batch = _latest_batch(config, store)
-        counts = scores.segment_counts(batch.batch_id)
-    except StoreError as error:
-        typer.echo(f"Error: {error}", err=True)
-        raise typer.Exit(1) from None
+    scores, batch = _latest_batch(config, store)
+    counts = scores.segment_counts(batch.batch_id)
     typer.echo(f"Batch {batch.batch_id}, as of {batch.as_of}, {batch.rows:,} customers")
     width = max(map(len, batch.metadata["segments"]))
     for name, description in batch.metadata["segments"].items():
@@ -326,16 +306,12 @@ def segments_export(
     from serving.files import write_atomically
     from serving.store import StoreError
 
-    try:
-        scores, batch = _latest_batch(config, store)
-        if name not in batch.metadata["segments"]:
-            raise StoreError(f"no segment {name!r} in batch {batch.batch_id}; its segments: "
-                             f"{', '.join(batch.metadata['segments'])}")
-        members = scores.segment_members(name, batch.batch_id)
-        write_atomically(members, out)
-    except (StoreError, ValueError) as error:
-        typer.echo(f"Error: {error}", err=True)
-        raise typer.Exit(1) from None
+    scores, batch = _latest_batch(config, store)
+    if name not in batch.metadata["segments"]:
+        raise StoreError(f"no segment {name!r} in batch {batch.batch_id}; its segments: "
+                         f"{', '.join(batch.metadata['segments'])}")
+    members = scores.segment_members(name, batch.batch_id)
+    write_atomically(members, out)
     typer.echo(f"Wrote {out}: {len(members):,} customers of segment {name} (batch {batch.batch_id}, as of {batch.as_of})")
 
 
@@ -354,8 +330,4 @@ def serve(
     """
     from serving.service.run import serve as run_service
 
-    try:
-        run_service(host, port, insecure, config)
-    except (ValueError, OSError) as error:  # no API key, a bad configuration
-        typer.echo(f"Error: {error}", err=True)
-        raise typer.Exit(2) from None
+    run_service(host, port, insecure, config)

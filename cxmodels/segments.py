@@ -17,10 +17,12 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype
 from pandas.errors import UndefinedVariableError
 
+from cxmodels.errors import ConfigError
+
 NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
 
-class SegmentError(ValueError):
+class SegmentError(ConfigError):
     """A segment definition that cannot be used; the message names the segment and the problem."""
 
 

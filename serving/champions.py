@@ -10,12 +10,13 @@ import mlflow
 from mlflow.exceptions import MlflowException
 
 import cxmodels
+from cxmodels.errors import ModelError
 from cxmodels.features import FeatureConfig, describe
 from cxmodels.models import BTYDModel, ChurnModel
 from training import registry, tracking
 
 
-class ChampionError(RuntimeError):
+class ChampionError(ModelError):
     """A champion model is missing, cannot be loaded, or needs features cxmodels cannot build."""
 
 
@@ -64,7 +65,7 @@ def _champion(name: str, uri: str, version: str | None = None):
 
 
 def _check_features(champions: Champions) -> None:
-    """Refuse a churn champion whose features this cxmodels cannot build (rule 7 of DESIGN.md)."""
+    """Refuse a churn champion whose features this cxmodels cannot build (docs/architecture.md, MLflow at the edges)."""
     known = describe(champions.feature_config)
     missing = [str(name) for name in champions.churn.feature_names_in_ if name not in known]
     if missing:

@@ -5,13 +5,13 @@ an unknown key is an error naming it (the same reader as the training configurat
 User segments are checked against the score columns when the file is read.
 """
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxmodels.config import build, read_toml
+from cxmodels.errors import ConfigError
 from cxmodels.segments import check_catalog, segment_catalog
 from serving.scoring import RISK_BANDS, SEGMENT_INPUTS
-from training.config import build
 
 
 class _Bands:
@@ -21,7 +21,7 @@ class _Bands:
 
     def __post_init__(self) -> None:
         if not 0 < self.medium < self.high < 1:
-            raise ValueError(f"{self.what} must satisfy 0 < medium < high < 1, got {self.medium}, {self.high}")
+            raise ConfigError(f"{self.what} must satisfy 0 < medium < high < 1, got {self.medium}, {self.high}")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class ServiceSettings:
     def __post_init__(self) -> None:
         for name in ("score_workers", "max_queued_scores"):
             if getattr(self, name) < 1:
-                raise ValueError(f"service.{name} must be at least 1, got {getattr(self, name)}")
+                raise ConfigError(f"service.{name} must be at least 1, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class ServingConfig:
 
     def __post_init__(self) -> None:
         if self.reasons not in RISK_BANDS:
-            raise ValueError(f"reasons must be one of {RISK_BANDS}, got {self.reasons!r}")
+            raise ConfigError(f"reasons must be one of {RISK_BANDS}, got {self.reasons!r}")
 
     def catalog(self) -> dict:
         """The built-in segments and the user's, by name."""
@@ -85,7 +85,7 @@ class ServingConfig:
 
 def load_serving_config(path: Path | str | None = None) -> ServingConfig:
     """The configuration in the TOML file at `path` (defaults when None); user segments are checked."""
-    values = tomllib.loads(Path(path).read_text()) if path is not None else {}
+    values = read_toml(path)
     config = build(ServingConfig, values, "")
     check_catalog(config.catalog(), SEGMENT_INPUTS)
     return config

@@ -6,14 +6,20 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxmodels.errors import CxmodelsError
+
 FORMATS = (".parquet", ".csv")
 
 
+class OutputFileError(CxmodelsError, ValueError):
+    """A file that cannot be written as asked (a format we do not write)."""
+
+
 def check_format(path: Path | str) -> Path:
-    """`path` as a Path, when its suffix is a format we write; else ValueError naming the choices."""
+    """`path` as a Path, when its suffix is a format we write; else OutputFileError naming the choices."""
     path = Path(path)
     if path.suffix.lower() not in FORMATS:
-        raise ValueError(f"cannot write {path}: the file name must end in {' or '.join(FORMATS)}")
+        raise OutputFileError(f"cannot write {path}: the file name must end in {' or '.join(FORMATS)}")
     return path
 
 

@@ -8,10 +8,10 @@ single customer is tiered against the same population.
 
 import numpy as np
 import pandas as pd
-
 from tqdm.auto import tqdm
 
 from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.errors import DataError
 from cxmodels.features import build_features, builder, families, snapshot_population, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS, SUMMARY_COLUMNS
 from cxmodels.segments import assign
@@ -78,7 +78,7 @@ def _needed(features: pd.DataFrame, names, config) -> list[str]:
     if missing:
         family = families(config)
         tables = sorted({table for name in missing if name in family for table in builder(family[name]).tables})
-        raise ValueError(f"the churn model needs {len(missing)} feature(s) this data cannot give: {missing[:5]}"
+        raise DataError(f"the churn model needs {len(missing)} feature(s) this data cannot give: {missing[:5]}"
                          f"{' ...' if len(missing) > 5 else ''}; they come from the table(s) {tables}")
     return names
 

@@ -23,6 +23,8 @@ import sqlalchemy as sa
 from pandas.api.types import is_bool_dtype, is_float_dtype, is_numeric_dtype, is_object_dtype, is_string_dtype
 from tqdm import tqdm
 
+from cxmodels.errors import ConfigError, CxmodelsError, DataError
+
 DEFAULT_STORE_URL = "sqlite:///scores.db"
 CHUNK_ROWS = 50_000
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -56,7 +58,7 @@ MEMBERS = sa.Table(
 NEWEST = (BATCHES.c.completed_at.desc(), BATCHES.c.batch_id.desc())
 
 
-class StoreError(RuntimeError):
+class StoreError(CxmodelsError, RuntimeError):
     """The store cannot answer: no such batch, or the database cannot be reached."""
 
 
@@ -170,7 +172,7 @@ class ScoreStore:
         """The score rows of the members of segment `name` in a batch (default the latest), in customer_id
         order, `limit` rows from `offset`; empty for a segment without members (or unknown to the batch)."""
         if offset < 0 or (limit is not None and limit < 0):
-            raise ValueError(f"limit and offset must not be negative, got limit={limit}, offset={offset}")
+            raise ConfigError(f"limit and offset must not be negative, got limit={limit}, offset={offset}")
         with self._connection() as conn:
             batch = self._batch_row(conn, batch_id)
             table = _scores_table(_stored(json.loads(batch.columns)))
@@ -185,7 +187,7 @@ class ScoreStore:
     def prune(self, keep: int) -> int:
         """Delete all but the newest `keep` complete batches; returns how many were deleted."""
         if keep < 0:
-            raise ValueError(f"keep must not be negative, got {keep}")
+            raise ConfigError(f"keep must not be negative, got {keep}")
         with self._connection(write=True) as conn:
             old = conn.execute(sa.select(BATCHES.c.batch_id).where(BATCHES.c.completed_at.is_not(None))
                                .order_by(*NEWEST).offset(keep)).scalars().all()
@@ -263,17 +265,17 @@ def _as_of(scores: pd.DataFrame) -> pd.Timestamp:
     """The one as_of of a score frame, in UTC (naive means UTC); ValueError when the frame cannot be a batch."""
     missing = sorted({"customer_id", "as_of", "segments"} - set(scores.columns))
     if missing:
-        raise ValueError(f"a score frame needs the columns {missing}")
+        raise DataError(f"a score frame needs the columns {missing}")
     if "batch_id" in scores.columns:
-        raise ValueError("a score frame cannot have a column 'batch_id' (the store's own)")
+        raise DataError("a score frame cannot have a column 'batch_id' (the store's own)")
     if scores.empty:
-        raise ValueError("the score frame is empty: a batch needs at least one customer")
+        raise DataError("the score frame is empty: a batch needs at least one customer")
     ids = scores["customer_id"]
     if ids.isna().any() or ids.astype(str).duplicated().any():
-        raise ValueError("customer_id must be present and unique in a score frame")
+        raise DataError("customer_id must be present and unique in a score frame")
     as_of = pd.to_datetime(scores["as_of"], utc=True).unique()
     if len(as_of) != 1 or pd.isna(as_of[0]):
-        raise ValueError(f"all rows of a batch need the same as_of, found {list(as_of[:3])}")
+        raise DataError(f"all rows of a batch need the same as_of, found {list(as_of[:3])}")
     return pd.Timestamp(as_of[0])
 
 
@@ -288,7 +290,7 @@ def _kinds(scores: pd.DataFrame):
         elif is_numeric_dtype(dtype) and not is_bool_dtype(dtype):
             yield name, "float"
         else:
-            raise ValueError(f"column {name!r}: the score store keeps numbers and text, not {dtype}")
+            raise DataError(f"column {name!r}: the score store keeps numbers and text, not {dtype}")
 
 
 def _values(column: pd.Series) -> np.ndarray:

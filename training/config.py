@@ -1,14 +1,12 @@
-"""The training configuration: dataclasses with working defaults, read from a TOML file (stdlib tomllib).
-
-Every key of a file overrides the default of the same name; a key the dataclasses do not
-have is an error naming it, so a typo never silently falls back to a default. The keys,
-with their defaults, are in `training/default.toml`.
+"""The training configuration: dataclasses with working defaults, read from a TOML file by `cxmodels.config`
+(an unknown key is an error naming it). The keys, with their defaults, are in `training/default.toml`.
 """
 
-import tomllib
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from cxmodels.config import build, read_toml
+from cxmodels.errors import ConfigError
 from cxmodels.features import FeatureConfig
 
 CLV_MODELS = ("auto", "bgnbd", "mbgnbd", "pareto")
@@ -27,9 +25,9 @@ class SnapshotSettings:
         for name in ("horizon_days", "count", "spacing_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"snapshots.{name} must be a positive whole number, got {value!r}")
+                raise ConfigError(f"snapshots.{name} must be a positive whole number, got {value!r}")
         if self.count < 2:
-            raise ValueError(f"snapshots.count must be at least 2 (the latest is the churn model's validation "
+            raise ConfigError(f"snapshots.count must be at least 2 (the latest is the churn model's validation "
                              f"split), got {self.count}")
 
 
@@ -71,7 +69,7 @@ class CLVSettings:
 
     def __post_init__(self) -> None:
         if self.model not in CLV_MODELS:
-            raise ValueError(f"clv.model must be one of {CLV_MODELS}, got {self.model!r}")
+            raise ConfigError(f"clv.model must be one of {CLV_MODELS}, got {self.model!r}")
 
 
 @dataclass(frozen=True)
@@ -114,22 +112,6 @@ class TrainingConfig:
 
 def load_config(path: Path | str | None = None, **overrides) -> TrainingConfig:
     """The configuration in the TOML file at `path` (defaults when None), then `overrides` of top-level keys."""
-    values = tomllib.loads(Path(path).read_text()) if path is not None else {}
+    values = read_toml(path)
     values.update({key: value for key, value in overrides.items() if value is not None})
     return build(TrainingConfig, values, "")
-
-
-def build(cls, values: dict, where: str):
-    """An instance of dataclass `cls` from a dict; nested dataclasses from sub-tables; unknown keys refused."""
-    if not isinstance(values, dict):
-        raise ValueError(f"[{where.rstrip('.')}] must be a table, got {values!r}")
-    known = {f.name: f for f in fields(cls)}
-    unknown = [key for key in values if key not in known]
-    if unknown:
-        raise ValueError(f"unknown configuration key '{where}{unknown[0]}'; known keys of "
-                         f"{'[' + where.rstrip('.') + ']' if where else 'the top level'}: {sorted(known)}")
-    kwargs = {}
-    for key, value in values.items():
-        default = known[key].default_factory() if callable(known[key].default_factory) else None
-        kwargs[key] = build(type(default), value, f"{where}{key}.") if is_dataclass(default) else value
-    return cls(**kwargs)

@@ -11,20 +11,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
 from tqdm.auto import tqdm
 
 import cxmodels
 from cxmodels.data import load_dataset
+from cxmodels.errors import DataError
 from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.metrics.classification import roc_auc
 from cxmodels.models import BTYDModel, select_btyd_model
-from training.pyfunc import ChurnPyfunc, CLVPyfunc
 from training import registry, tracking
 from training.config import TrainingConfig
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
+from training.pyfunc import ChurnPyfunc, CLVPyfunc
 from training.report import render_report
 from training.search import fit_best
 from training.snapshots import SnapshotPlan, plan_snapshots
@@ -70,103 +72,209 @@ def train(data_dir, config: TrainingConfig | None = None, as_of=None, tracking_u
           promote: bool | None = None, progress: bool = True) -> TrainingResult:
     """Train, evaluate, log and register the churn and CLV models on the dataset in `data_dir`.
 
-    as_of: the present of the data (rows at or after it are ignored); default just after its last
-    timestamp. promote: None applies the champion/challenger rule, True/False overrides it.
-    Raises cxmodels.data.DataValidationError for invalid data, ValueError when the data is too short.
+    as_of: the moment the data is observed up to (rows at or after it are ignored); default the end of the
+    day of its last timestamp. promote: None applies the champion/challenger rule, True/False overrides it.
+    Raises cxmodels.data.DataValidationError for invalid data, DataError when the data is too short.
     """
     config = config or TrainingConfig()
     uri = tracking.tracking_uri(tracking_uri)
     steps = _Steps(progress)
     with steps("load and validate the data"):
-        dataset, present = data_as_of(load_dataset(data_dir), as_of)
-        plan = plan_snapshots(present, **vars(config.snapshots))
-        _check_history(dataset, plan)
-        fingerprint = tracking.data_fingerprint(dataset)
+        data = _load(data_dir, as_of, config)
     with steps("build snapshots"):
-        train_frame, test_frame = _snapshots(dataset, plan, config, progress)
-    horizon = config.snapshots.horizon_days
-    X, X_test = (frame.drop(columns=list(LABEL_COLUMNS)) for frame in (train_frame, test_frame))
-    y_test = test_frame["churned"].to_numpy()
-    churn_input = model_input(X_test)
+        held_out = _snapshots(data, config, progress)
     with steps("fit the churn model"):
-        churn, trials = fit_best(X, train_frame["churned"], config)
+        churn, trials = fit_best(held_out.X_train, held_out.y_train, config)
     with steps("fit the CLV model"):
-        summary = value_summary(dataset.transactions, plan.test_as_of, config.features.value_period,
-                                config.features.time_unit)
-        btyd, clv_choice = _fit_clv(dataset, summary, plan, config)
-        actual = labels(dataset, plan.test_as_of, horizon, population=summary.index)
-        clv_input = summary.reset_index()
+        clv = _fit_clv(data, config)
     with steps("score the champions"):
         experiment_id = tracking.use_experiment(uri, config.experiment)
-        champions = {
-            registry.CHURN_MODEL: _champion(registry.CHURN_MODEL, churn_input,
-                                            lambda p: roc_auc(y_test, p["churn_probability"])),
-            registry.CLV_MODEL: _champion(registry.CLV_MODEL, clv_input,
-                                          lambda p: clv_gini(actual["future_spend"], p["clv"])),
-        }
+        champions = _score_champions(held_out, clv)
     with steps("evaluate"):
-        predictions = {"new model": churn.predict_proba(X_test)[:, 1]}
-        churn_champion = champions[registry.CHURN_MODEL]
-        if churn_champion.predictions is not None:
-            predictions[f"champion v{churn_champion.version}"] = \
-                churn_champion.predictions["churn_probability"].to_numpy()
-        rows = X_test.sample(min(len(X_test), IMPORTANCE_ROWS), random_state=config.seed)
-        metrics, figures = churn_evaluation(y_test, predictions, churn.feature_importance(rows), config.features)
-        clv_metrics, clv_figures = clv_evaluation(btyd, summary, actual, dataset.transactions, plan.test_as_of,
-                                                  horizon)
-        metrics |= clv_metrics | {"churn_trees": churn.best_iteration_}
-        figures |= clv_figures
-        scores = {registry.CHURN_MODEL: ("roc_auc", metrics["churn_roc_auc"]),
-                  registry.CLV_MODEL: ("normalized_gini", metrics["clv_normalized_gini"])}
-        metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
-                    for name, (metric, _) in scores.items() if champions[name].score is not None}
+        evaluation = _evaluate(churn, clv, held_out, champions, data, config)
+    params = config.flat() | _params(data_dir, data, held_out, churn, clv)
+    with steps("log to MLflow"), mlflow.start_run(experiment_id=experiment_id,
+                                                  run_name=f"train as of {data.plan.present.date()}") as run:
+        _log_run(experiment_id, params, churn, trials, evaluation)
+        versions = _register(churn, clv, held_out)
+        promotions = _promote(evaluation.scores, champions, versions, promote)
+        mlflow.log_metrics({f"seconds_{name.replace(' ', '_')}": value for name, value in steps.seconds.items()})
+        report_path = _write_report(run.info.run_id, params, evaluation, promotions, config)
+    steps.close()
+    return TrainingResult(run.info.run_id, uri, report_path.resolve(), evaluation.metrics, promotions, steps.seconds)
 
+
+@dataclass(frozen=True)
+class _Data:
+    """The dataset as observed up to the present, where the snapshots sit, and its fingerprint."""
+
+    dataset: object
+    plan: SnapshotPlan
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class _HeldOut:
+    """The training snapshots' features and labels, and the held-out snapshot's (also as a served model takes it)."""
+
+    X_train: pd.DataFrame
+    y_train: pd.Series
+    X_test: pd.DataFrame
+    y_test: np.ndarray
+    model_input: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _CLV:
+    """The fitted BTYD model, its purchase model's name, the value summary at the held-out cut-off (also as the
+    served model takes it) and what then happened over the horizon."""
+
+    model: BTYDModel
+    choice: str
+    summary: pd.DataFrame
+    actual: pd.DataFrame
+
+    @property
+    def model_input(self) -> pd.DataFrame:
+        return self.summary.reset_index()
+
+
+@dataclass(frozen=True)
+class _Evaluation:
+    """Held-out metrics and figures, and the score each registered model is promoted on: {name: (metric, value)}."""
+
+    metrics: dict
+    figures: dict
+    scores: dict
+
+
+def _load(data_dir, as_of, config: TrainingConfig) -> _Data:
+    dataset, present = data_as_of(load_dataset(data_dir), as_of)
+    plan = plan_snapshots(present, **vars(config.snapshots))
+    _check_history(dataset, plan)
+    return _Data(dataset, plan, tracking.data_fingerprint(dataset))
+
+
+def _snapshots(data: _Data, config: TrainingConfig, progress: bool) -> _HeldOut:
+    dates = [*data.plan.train_as_of, data.plan.test_as_of]
+    frames = [build_snapshots(data.dataset, [as_of], config.snapshots.horizon_days, config.features)
+              for as_of in tqdm(dates, desc="snapshots", disable=not progress, leave=False)]
+    train_frame, test_frame = pd.concat(frames[:-1], ignore_index=True), frames[-1]
+    X_train, X_test = (frame.drop(columns=list(LABEL_COLUMNS)) for frame in (train_frame, test_frame))
+    return _HeldOut(X_train, train_frame["churned"], X_test, test_frame["churned"].to_numpy(), model_input(X_test))
+
+
+def _fit_clv(data: _Data, config: TrainingConfig) -> _CLV:
+    """The BTYD model fitted on the value summary as of the held-out cut-off; its purchase model is the
+    configured one, or ("auto") the best on the latest training snapshot's holdout."""
+    settings, features, plan = config.clv, config.features, data.plan
+    transactions, horizon = data.dataset.transactions, config.snapshots.horizon_days
+    choice = settings.model
+    if choice == "auto":
+        as_of = plan.train_as_of[-1]
+        calibration = value_summary(transactions, as_of, features.value_period, features.time_unit)
+        future = labels(data.dataset, as_of, horizon, population=calibration.index)
+        choice, _ = select_btyd_model(calibration[list(PURCHASE_COLUMNS)], future["future_purchases"], horizon,
+                                      features.time_unit, penalizer=settings.penalizer)
+    model = BTYDModel(choice, time_unit=features.time_unit, horizon_days=settings.horizon_days,
+                      discount_rate=settings.discount_rate, penalizer=settings.penalizer,
+                      spend_penalizer=settings.spend_penalizer)
+    summary = value_summary(transactions, plan.test_as_of, features.value_period, features.time_unit)
+    actual = labels(data.dataset, plan.test_as_of, horizon, population=summary.index)
+    return _CLV(model.fit(summary), choice, summary, actual)
+
+
+def _score_champions(held_out: _HeldOut, clv: _CLV) -> dict:
+    """Each registered model's current champion, scored on the held-out data as the new version will be."""
+    return {
+        registry.CHURN_MODEL: _champion(registry.CHURN_MODEL, held_out.model_input,
+                                        lambda p: roc_auc(held_out.y_test, p["churn_probability"])),
+        registry.CLV_MODEL: _champion(registry.CLV_MODEL, clv.model_input,
+                                      lambda p: clv_gini(clv.actual["future_spend"], p["clv"])),
+    }
+
+
+def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data,
+              config: TrainingConfig) -> _Evaluation:
+    predictions = {"new model": churn.predict_proba(held_out.X_test)[:, 1]}
+    churn_champion = champions[registry.CHURN_MODEL]
+    if churn_champion.predictions is not None:
+        predictions[f"champion v{churn_champion.version}"] = churn_champion.predictions["churn_probability"].to_numpy()
+    rows = held_out.X_test.sample(min(len(held_out.X_test), IMPORTANCE_ROWS), random_state=config.seed)
+    metrics, figures = churn_evaluation(held_out.y_test, predictions, churn.feature_importance(rows), config.features)
+    clv_metrics, clv_figures = clv_evaluation(clv.model, clv.summary, clv.actual, data.dataset.transactions,
+                                              data.plan.test_as_of, config.snapshots.horizon_days)
+    metrics |= clv_metrics | {"churn_trees": churn.best_iteration_}
+    scores = {registry.CHURN_MODEL: ("roc_auc", metrics["churn_roc_auc"]),
+              registry.CLV_MODEL: ("normalized_gini", metrics["clv_normalized_gini"])}
+    metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
+                for name, (metric, _) in scores.items() if champions[name].score is not None}
+    return _Evaluation(metrics, figures | clv_figures, scores)
+
+
+def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV) -> dict:
+    """What identifies the run besides the configuration: the data, the code, the snapshots and the models' choices."""
     features = [str(name) for name in churn.feature_names_in_]
-    params = config.flat() | {
-        "data_dir": str(Path(data_dir).resolve()), "data_fingerprint": fingerprint, "cxmodels_version":
-        cxmodels.__version__, "git_commit": tracking.git_commit() or "none", "data_start": str(_data_start(dataset)),
-        "present": str(plan.present), "test_as_of": str(plan.test_as_of),
-        "train_as_of": ", ".join(str(d.date()) for d in plan.train_as_of), "train_rows": len(train_frame),
-        "test_customers": len(test_frame), "clv.model_used": clv_choice, "churn.calibration_used":
+    plan = data.plan
+    return {
+        "data_dir": str(Path(data_dir).resolve()), "data_fingerprint": data.fingerprint, "cxmodels_version":
+        cxmodels.__version__, "git_commit": tracking.git_commit() or "none",
+        "data_start": str(_data_start(data.dataset)), "present": str(plan.present), "test_as_of": str(plan.test_as_of),
+        "train_as_of": ", ".join(str(d.date()) for d in plan.train_as_of), "train_rows": len(held_out.X_train),
+        "test_customers": len(held_out.X_test), "clv.model_used": clv.choice, "churn.calibration_used":
         str(churn.calibration_), "n_features": len(features), "features": ", ".join(features),
     }
-    with steps("log to MLflow"), mlflow.start_run(experiment_id=experiment_id,
-                                                  run_name=f"train as of {plan.present.date()}") as run:
-        mlflow.log_params(params | {f"{name}.chosen": value for name, value in _chosen(churn, trials).items()})
-        for number, trial in enumerate(trials, 1):
-            with mlflow.start_run(experiment_id=experiment_id, run_name=f"search {number}", nested=True):
-                mlflow.log_params(trial["params"])
-                mlflow.log_metrics(trial["metrics"])
-        mlflow.log_metrics({name: float(value) for name, value in metrics.items()})
-        mlflow.log_dict({"features": features}, "features.json")
-        for name, figure in figures.items():
-            mlflow.log_figure(figure, f"figures/{name.replace(' ', '_')}.png")
-        versions = {
-            registry.CHURN_MODEL: registry.log_model(
-                churn, ChurnPyfunc(), registry.CHURN_MODEL, churn_input.head(5),
-                churn.explain(churn_input.head(5)).reset_index(drop=True), features),
-            registry.CLV_MODEL: registry.log_model(
-                btyd, CLVPyfunc(), registry.CLV_MODEL, clv_input.head(5),
-                CLVPyfunc.outputs(btyd, clv_input.head(5)), list(summary.columns)),
-        }
-        promotions = []
-        for name, (metric, score) in scores.items():
-            champion = champions[name]
-            promoted, reason = registry.decide(score, champion.score, promote, champion.error)
-            registry.set_aliases(name, versions[name], promoted)
-            promotions.append(Promotion(name, versions[name], metric, score, champion.version, champion.score,
-                                        promoted, reason))
-        mlflow.set_tags({f"{p.model}.version": p.version for p in promotions}
-                        | {f"{p.model}.promoted": str(p.promoted) for p in promotions})
-        mlflow.log_metrics({f"seconds_{name.replace(' ', '_')}": value for name, value in steps.seconds.items()})
-        report = render_report(f"cxmodels training run {run.info.run_id}",
-                               _report_sections(params, metrics, promotions), figures)
-        report_path = Path(config.report_dir) / f"train-{run.info.run_id}.html"
-        report_path.parent.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(report)
-        mlflow.log_artifact(str(report_path), "report")
-    steps.close()
-    return TrainingResult(run.info.run_id, uri, report_path.resolve(), metrics, tuple(promotions), steps.seconds)
+
+
+def _log_run(experiment_id: str, params: dict, churn, trials: list[dict], evaluation: _Evaluation) -> None:
+    """Parameters and the chosen search settings, one nested run per search trial, metrics, features, figures."""
+    mlflow.log_params(params | {f"{name}.chosen": value for name, value in _chosen(churn, trials).items()})
+    for number, trial in enumerate(trials, 1):
+        with mlflow.start_run(experiment_id=experiment_id, run_name=f"search {number}", nested=True):
+            mlflow.log_params(trial["params"])
+            mlflow.log_metrics(trial["metrics"])
+    mlflow.log_metrics({name: float(value) for name, value in evaluation.metrics.items()})
+    mlflow.log_dict({"features": [str(name) for name in churn.feature_names_in_]}, "features.json")
+    for name, figure in evaluation.figures.items():
+        mlflow.log_figure(figure, f"figures/{name.replace(' ', '_')}.png")
+
+
+def _register(churn, clv: _CLV, held_out: _HeldOut) -> dict[str, str]:
+    """Log both models as registered pyfunc models; their new versions by name."""
+    churn_example, clv_example = held_out.model_input.head(5), clv.model_input.head(5)
+    return {
+        registry.CHURN_MODEL: registry.log_model(
+            churn, ChurnPyfunc(), registry.CHURN_MODEL, churn_example,
+            churn.explain(churn_example).reset_index(drop=True), [str(name) for name in churn.feature_names_in_]),
+        registry.CLV_MODEL: registry.log_model(
+            clv.model, CLVPyfunc(), registry.CLV_MODEL, clv_example, CLVPyfunc.outputs(clv.model, clv_example),
+            list(clv.summary.columns)),
+    }
+
+
+def _promote(scores: dict, champions: dict, versions: dict, promote: bool | None) -> tuple[Promotion, ...]:
+    """Apply the champion/challenger rule (or `promote`) to each new version, set the aliases and tag the run."""
+    promotions = []
+    for name, (metric, score) in scores.items():
+        champion = champions[name]
+        promoted, reason = registry.decide(score, champion.score, promote, champion.error)
+        registry.set_aliases(name, versions[name], promoted)
+        promotions.append(Promotion(name, versions[name], metric, score, champion.version, champion.score,
+                                    promoted, reason))
+    mlflow.set_tags({f"{p.model}.version": p.version for p in promotions}
+                    | {f"{p.model}.promoted": str(p.promoted) for p in promotions})
+    return tuple(promotions)
+
+
+def _write_report(run_id: str, params: dict, evaluation: _Evaluation, promotions, config: TrainingConfig) -> Path:
+    """The HTML report under config.report_dir, also logged as the run's artifact."""
+    report = render_report(f"cxmodels training run {run_id}",
+                           _report_sections(params, evaluation.metrics, promotions), evaluation.figures)
+    path = Path(config.report_dir) / f"train-{run_id}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report)
+    mlflow.log_artifact(str(path), "report")
+    return path
 
 
 def model_input(X: pd.DataFrame) -> pd.DataFrame:
@@ -224,30 +332,6 @@ def _champion(name: str, frame: pd.DataFrame, score_of) -> _Champion:
     return _Champion(version, predictions, score_of(predictions))
 
 
-def _snapshots(dataset, plan: SnapshotPlan, config: TrainingConfig, progress: bool):
-    dates = [*plan.train_as_of, plan.test_as_of]
-    frames = [build_snapshots(dataset, [as_of], config.snapshots.horizon_days, config.features)
-              for as_of in tqdm(dates, desc="snapshots", disable=not progress, leave=False)]
-    return pd.concat(frames[:-1], ignore_index=True), frames[-1]
-
-
-def _fit_clv(dataset, summary: pd.DataFrame, plan: SnapshotPlan, config: TrainingConfig) -> tuple[BTYDModel, str]:
-    """The BTYD model fitted on `summary` (the value summary as of the held-out cut-off), and its purchase
-    model's name ("auto": the best on the latest training snapshot's holdout)."""
-    settings, features = config.clv, config.features
-    choice = settings.model
-    if choice == "auto":
-        as_of = plan.train_as_of[-1]
-        summary = value_summary(dataset.transactions, as_of, features.value_period, features.time_unit)
-        future = labels(dataset, as_of, config.snapshots.horizon_days, population=summary.index)
-        choice, _ = select_btyd_model(summary[list(PURCHASE_COLUMNS)], future["future_purchases"],
-                                      config.snapshots.horizon_days, features.time_unit, penalizer=settings.penalizer)
-    model = BTYDModel(choice, time_unit=features.time_unit, horizon_days=settings.horizon_days,
-                      discount_rate=settings.discount_rate, penalizer=settings.penalizer,
-                      spend_penalizer=settings.spend_penalizer)
-    return model.fit(summary), choice
-
-
 def _chosen(churn, trials: list[dict]) -> dict:
     """The searched settings the chosen churn model has (empty without a search)."""
     names = trials[0]["params"] if trials else {}
@@ -257,7 +341,7 @@ def _chosen(churn, trials: list[dict]) -> dict:
 def _check_history(dataset, plan: SnapshotPlan) -> None:
     start = _data_start(dataset)
     if plan.train_as_of[0] <= start:
-        raise ValueError(f"the data starts {start} but the earliest training snapshot is at {plan.train_as_of[0]} "
+        raise DataError(f"the data starts {start} but the earliest training snapshot is at {plan.train_as_of[0]} "
                          f"(present {plan.present}); give more history, or fewer snapshots or a shorter "
                          f"horizon or spacing in the configuration")
 

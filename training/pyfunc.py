@@ -10,12 +10,13 @@ import pickle
 import mlflow.pyfunc
 import pandas as pd
 
+from cxmodels.errors import ModelError
 from cxmodels.features.value import SUMMARY_COLUMNS
 
 ESTIMATOR_ARTIFACT = "estimator"
 
 
-class MissingFeaturesError(ValueError):
+class MissingFeaturesError(ModelError, ValueError):
     """The input lacks features the model needs."""
 
 

@@ -1,4 +1,4 @@
-"""Loading and validating datasets in the data contract format (shared/DATA_CONTRACT.md)."""
+"""Loading and validating datasets in the data contract format (docs/data-contract.md)."""
 
 from cxmodels.data.dataset import Dataset
 from cxmodels.data.report import DataValidationError, ValidationReport

@@ -1,4 +1,4 @@
-"""The data contract (shared/DATA_CONTRACT.md) as data: tables, columns, types and rules.
+"""The data contract (docs/data-contract.md) as data: tables, columns, types and rules.
 
 Everything that reads a dataset folder takes its table and column names from here.
 """

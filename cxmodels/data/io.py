@@ -8,6 +8,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cxmodels.data.contract import FILE_FORMATS
+from cxmodels.errors import ConfigError
 
 
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path | str, file_format: str = "parquet") -> list[Path]:
@@ -16,7 +17,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path | str, file_form
     CSV is UTF-8 with a header row; timestamps are written as ISO-8601.
     """
     if file_format not in FILE_FORMATS:
-        raise ValueError(f"file_format must be one of {FILE_FORMATS}, got {file_format!r}")
+        raise ConfigError(f"file_format must be one of {FILE_FORMATS}, got {file_format!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -14,9 +14,10 @@ import pyarrow.parquet as pq
 
 from cxmodels.data.contract import FILE_FORMATS, TABLES
 from cxmodels.data.report import STRUCTURAL, Problem
+from cxmodels.errors import DataError
 
 
-class UnreadableTable(Exception):
+class UnreadableTable(DataError):
     """A table file that its parser rejects; the message is the parser's."""
 
 

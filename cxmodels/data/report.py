@@ -3,6 +3,8 @@
 import json
 from dataclasses import asdict, dataclass, field
 
+from cxmodels.errors import DataError
+
 STRUCTURAL = "structural"
 ROW = "row"
 
@@ -110,9 +112,13 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-class DataValidationError(Exception):
-    """Raised by `load_dataset` when a dataset breaks the contract; carries the full report."""
+class DataValidationError(DataError):
+    """Raised by `load_dataset` when a dataset breaks the contract; carries the full report, whose exit code it has."""
 
     def __init__(self, report: ValidationReport):
         super().__init__(report.to_text())
         self.report = report
+
+    @property
+    def exit_code(self) -> int:
+        return self.report.exit_code

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxmodels.errors import DataError
+
 MASTER_CUSTOMERS, MASTER_ROWS = 23_570, 69_659
 SAMPLE_CUSTOMERS, SAMPLE_ROWS = 2_357, 6_919
 # The calibration and holdout periods of the BTYD literature.
@@ -68,5 +70,5 @@ def cdnow(sample: bool = False) -> dict[str, pd.DataFrame]:
     expected = (SAMPLE_CUSTOMERS, SAMPLE_ROWS) if sample else (MASTER_CUSTOMERS, MASTER_ROWS)
     found = (transactions["customer_id"].nunique(), len(transactions))
     if found != expected:
-        raise ValueError(f"CDNOW file from lifetimes has {found} (customers, rows); expected {expected}")
+        raise DataError(f"CDNOW file from lifetimes has {found} (customers, rows); expected {expected}")
     return {"transactions": transactions}

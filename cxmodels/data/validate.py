@@ -1,4 +1,4 @@
-"""Validation against the data contract (shared/DATA_CONTRACT.md): every rule, quarantine, the report.
+"""Validation against the data contract (docs/data-contract.md): every rule, quarantine, the report.
 
 Each table is read, coerced to the contract types (`coerce`) and checked: the
 per-column rules are a pandera schema, repeated rows and the check against

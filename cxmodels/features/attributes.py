@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from cxmodels.errors import ConfigError
 from cxmodels.features.columns import Column
 from cxmodels.features.grouping import at
 from cxmodels.features.history import floats
@@ -18,10 +19,10 @@ def attributes(history, config) -> dict:
     out = {}
     for name in config.attributes:
         if name not in customers.columns or name == "customer_id":
-            raise ValueError(f"attribute {name!r} is not a column of the customers table")
+            raise ConfigError(f"attribute {name!r} is not a column of the customers table")
         column = customers[name]
         if pd.api.types.is_datetime64_any_dtype(column):
-            raise ValueError(f"attribute {name!r} is a date; dates are not attributes (signup_date gives tenure_days)")
+            raise ConfigError(f"attribute {name!r} is a date; dates are not attributes (signup_date gives tenure_days)")
         if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             out[name] = at(floats(column), row)
         else:

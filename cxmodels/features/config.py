@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from cxmodels.errors import ConfigError
+
 TIME_UNITS = {"days": 1, "weeks": 7}  # length of one unit in days
 VALUE_PERIODS = {"D": 1, "W": 7}  # a day, or a week from Monday to Sunday (pandas "W")
 
@@ -31,13 +33,13 @@ class FeatureConfig:
         for name in ("windows", "trend_windows"):
             days = getattr(self, name)
             if not days or len(set(days)) != len(days) or any(int(d) != d or d <= 0 for d in days):
-                raise ValueError(f"FeatureConfig.{name} must be distinct positive whole days, got {days}")
+                raise ConfigError(f"FeatureConfig.{name} must be distinct positive whole days, got {days}")
         if int(self.effort_window) != self.effort_window or self.effort_window <= 0:
-            raise ValueError(f"FeatureConfig.effort_window must be positive whole days, got {self.effort_window}")
+            raise ConfigError(f"FeatureConfig.effort_window must be positive whole days, got {self.effort_window}")
         if self.time_unit not in TIME_UNITS:
-            raise ValueError(f"FeatureConfig.time_unit must be one of {tuple(TIME_UNITS)}, got {self.time_unit!r}")
+            raise ConfigError(f"FeatureConfig.time_unit must be one of {tuple(TIME_UNITS)}, got {self.time_unit!r}")
         if self.value_period not in VALUE_PERIODS:
-            raise ValueError(f"FeatureConfig.value_period must be one of {tuple(VALUE_PERIODS)}, "
+            raise ConfigError(f"FeatureConfig.value_period must be one of {tuple(VALUE_PERIODS)}, "
                              f"got {self.value_period!r}")
         if len(set(self.attributes)) != len(self.attributes):
-            raise ValueError(f"FeatureConfig.attributes has duplicates: {self.attributes}")
+            raise ConfigError(f"FeatureConfig.attributes has duplicates: {self.attributes}")

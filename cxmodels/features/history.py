@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 
 from cxmodels.data.codes import CustomerCodes, encode_text, positions, to_arrow
 from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.errors import ConfigError, DataError
 from cxmodels.features.grouping import INT64_MAX, smallest
 from cxmodels.features.timeutil import NAT, epoch_ns, to_ns, within
 
@@ -107,7 +108,7 @@ def as_population(customer_ids) -> pd.Index:
     """A population given by the caller as an Index named customer_id; ids must be distinct."""
     population = pd.Index(customer_ids, dtype="str", name="customer_id")
     if pc.count_distinct(to_arrow(population), mode="all").as_py() != len(population):
-        raise ValueError("population has duplicate customer ids")
+        raise DataError("population has duplicate customer ids")
     return population
 
 
@@ -136,7 +137,7 @@ class History:
     def batches(self, size: int) -> list["History"]:
         """The same history over consecutive slices of at most `size` customers of the population."""
         if size < 1:
-            raise ValueError(f"batch size must be at least 1, got {size}")
+            raise ConfigError(f"batch size must be at least 1, got {size}")
         return [History(self.dataset, self.as_of, self.population[i:i + size], self.codes)
                 for i in range(0, max(self.n, 1), size)]
 

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from cxmodels.data.codes import CustomerCodes
+from cxmodels.errors import ConfigError
 from cxmodels.features.config import FeatureConfig
 from cxmodels.features.history import History
 from cxmodels.features.registry import REGISTRY, Builder
@@ -43,7 +44,7 @@ def build_features(dataset, as_of, config: FeatureConfig | None = None, populati
     matrix = parts[0] if len(parts) == 1 else pd.concat(parts)
     repeated = matrix.columns[matrix.columns.duplicated()]
     if len(repeated):
-        raise ValueError(f"feature names collide: {list(repeated)} (rename the customers attribute)")
+        raise ConfigError(f"feature names collide: {list(repeated)} (rename the customers attribute)")
     return matrix
 
 

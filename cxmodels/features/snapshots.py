@@ -1,7 +1,7 @@
 """Training snapshots: features as of each cut-off, joined with labels from the horizon after it.
 
 Labels for horizon H read only rows with as_of <= timestamp < as_of + H
-(DATA_CONTRACT.md, "Time"); churn follows "Churn definitions": contractual when a
+(docs/data-contract.md, "Time"); churn follows "Churn definitions": contractual when a
 cancellations table is present, else non-contractual.
 """
 
@@ -11,6 +11,7 @@ import pandas as pd
 
 from cxmodels.data.codes import CustomerCodes
 from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.errors import ConfigError, DataError
 from cxmodels.features.config import FeatureConfig
 from cxmodels.features.grouping import count, distinct_days, total
 from cxmodels.features.history import as_population, customers_with_rows, floats, known_customers, select_rows
@@ -65,7 +66,7 @@ def labels(dataset, as_of, horizon_days: int, population=None, codes: CustomerCo
 
 def _check_horizon(horizon_days) -> None:
     if horizon_days <= 0 or int(horizon_days) != horizon_days:
-        raise ValueError(f"horizon_days must be a positive whole number of days, got {horizon_days}")
+        raise ConfigError(f"horizon_days must be a positive whole number of days, got {horizon_days}")
 
 
 def observed_until(dataset) -> pd.Timestamp:
@@ -83,12 +84,12 @@ def build_snapshots(dataset, as_of_dates, horizon_days: int, config: FeatureConf
     _check_horizon(horizon_days)
     stamps = [utc_timestamp(as_of) for as_of in as_of_dates]
     if not stamps or len(set(stamps)) != len(stamps):
-        raise ValueError(f"as_of_dates must be distinct and not empty, got {as_of_dates}")
+        raise ConfigError(f"as_of_dates must be distinct and not empty, got {as_of_dates}")
     horizon = pd.Timedelta(days=int(horizon_days))
     end = observed_until(dataset)
     late = [str(stamp) for stamp in stamps if stamp + horizon > end]
     if late:
-        raise ValueError(f"label windows of {horizon_days} days from {late} end after the data ({end})")
+        raise DataError(f"label windows of {horizon_days} days from {late} end after the data ({end})")
     codes = CustomerCodes(dataset)
     frames = []
     for stamp in stamps:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.data.codes import encode_text
+from cxmodels.errors import ConfigError
 from cxmodels.features.columns import Column
 from cxmodels.features.config import TIME_UNITS, VALUE_PERIODS
 from cxmodels.features.grouping import distinct, largest, smallest, total
@@ -31,7 +32,7 @@ SUMMARY_COLUMNS = (*PURCHASE_COLUMNS, SPEND_COLUMN)  # the value summary, in thi
 def summary_arrays(code, time, amount, n: int, as_of_ns: int, period: str = "D", time_unit: str = "days") -> dict:
     """The summary per customer code (0..n-1) from purchase rows before the cut-off; NaN without purchases."""
     if period not in VALUE_PERIODS or time_unit not in TIME_UNITS:
-        raise ValueError(f"period must be one of {tuple(VALUE_PERIODS)} and time_unit one of {tuple(TIME_UNITS)}")
+        raise ConfigError(f"period must be one of {tuple(VALUE_PERIODS)} and time_unit one of {tuple(TIME_UNITS)}")
     scale = VALUE_PERIODS[period] / TIME_UNITS[time_unit]
     end = int(period_number(np.int64(as_of_ns - 1), period))
     periods = period_number(time, period)

@@ -8,17 +8,19 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics
 
+from cxmodels.errors import ConfigError, DataError
+
 EPSILON = 1e-15  # probabilities are clipped to [EPSILON, 1 - EPSILON] in the log loss
 
 
 def _arrays(y, p) -> tuple[np.ndarray, np.ndarray]:
     y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
     if y.shape != p.shape or y.ndim != 1 or len(y) == 0:
-        raise ValueError(f"y and p must be two 1-D arrays of the same non-zero length, got {y.shape} and {p.shape}")
+        raise DataError(f"y and p must be two 1-D arrays of the same non-zero length, got {y.shape} and {p.shape}")
     if not np.isin(y, (0, 1)).all():
-        raise ValueError("y must hold 0/1 or booleans")
+        raise DataError("y must hold 0/1 or booleans")
     if not (np.isfinite(p).all() and (p >= 0).all() and (p <= 1).all()):
-        raise ValueError("p must be probabilities in [0, 1]")
+        raise DataError("p must be probabilities in [0, 1]")
     return y, p
 
 
@@ -80,7 +82,7 @@ def top_decile_lift(y, p, share: float = 0.1) -> float:
     """
     y, p = _arrays(y, p)
     if not 0 < share <= 1:
-        raise ValueError(f"share must be in (0, 1], got {share}")
+        raise ConfigError(f"share must be in (0, 1], got {share}")
     k = int(np.ceil(share * len(y)))
     edge = np.sort(p)[::-1][k - 1]
     above = p > edge
@@ -101,7 +103,7 @@ def calibration_table(y, p, bins: int = 10, strategy: str = "uniform") -> pd.Dat
     elif strategy == "quantile":
         edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
     else:
-        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
+        raise ConfigError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}")
     which = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
     frame = pd.DataFrame({"bin": which, "p": p, "y": y}).groupby("bin")
     table = pd.DataFrame({

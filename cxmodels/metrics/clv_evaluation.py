@@ -10,13 +10,14 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.errors import DataError
 
 
 def normalized_gini(actual, predicted) -> float:
     """Gini of `actual` ordered by `predicted`, over the Gini of the best order: 1 perfect, 0 random."""
     actual, predicted = _pair(actual, predicted)
     if actual.sum() == 0 or (actual == actual[0]).all():
-        raise ValueError("normalized_gini needs actual values that are not all equal and do not sum to 0")
+        raise DataError("normalized_gini needs actual values that are not all equal and do not sum to 0")
     return float(_gini(actual, predicted) / _gini(actual, actual))
 
 
@@ -61,7 +62,7 @@ def decile_mape(actual, predicted, bins: int = 10) -> float:
     table = decile_table(actual, predicted, bins)
     table = table[table["mean_actual"] != 0]
     if table.empty:
-        raise ValueError("decile_mape needs a group with a non-zero mean actual")
+        raise DataError("decile_mape needs a group with a non-zero mean actual")
     return float((np.abs(table["mean_predicted"] - table["mean_actual"]) / np.abs(table["mean_actual"])).mean())
 
 
@@ -71,7 +72,7 @@ def conditional_expectation_by_frequency(frequency, actual, predicted, max_frequ
     actual, predicted = _pair(actual, predicted)
     frequency = np.minimum(np.asarray(frequency, dtype=np.int64), max_frequency)
     if len(frequency) != len(actual):
-        raise ValueError(f"frequency has {len(frequency)} values, actual {len(actual)}")
+        raise DataError(f"frequency has {len(frequency)} values, actual {len(actual)}")
     table = pd.DataFrame({"x": frequency, "actual": actual, "predicted": predicted}).groupby("x").agg(
         customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
     table.index = pd.Index([f"{x}+" if x == max_frequency else str(x) for x in table.index], name="frequency")
@@ -109,10 +110,10 @@ def cumulative_tracking(transactions: pd.DataFrame, new_customer_purchases, as_o
 def _pair(actual, predicted) -> tuple[np.ndarray, np.ndarray]:
     actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
     if actual.shape != predicted.shape or actual.ndim != 1 or len(actual) == 0:
-        raise ValueError(f"actual and predicted must be 1-d, of one non-zero length; got {actual.shape} "
+        raise DataError(f"actual and predicted must be 1-d, of one non-zero length; got {actual.shape} "
                          f"and {predicted.shape}")
     if not (np.isfinite(actual).all() and np.isfinite(predicted).all()):
-        raise ValueError("actual and predicted must be finite")
+        raise DataError("actual and predicted must be finite")
     return actual, predicted
 
 

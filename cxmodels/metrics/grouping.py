@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.data.codes import encode_text
+from cxmodels.errors import ConfigError
 
 PERIODS = {"week": "W-SUN", "month": "M", "quarter": "Q-DEC"}
 ALL = "all"  # the segment of every row when no segment column is asked for
@@ -19,7 +20,7 @@ COLUMNS = ["period", "segment", "kpi", "value", "n", "ci_low", "ci_high"]
 def period_frequency(by: str) -> str:
     """The pandas frequency of a period name: week, month or quarter."""
     if by not in PERIODS:
-        raise ValueError(f"by must be one of {', '.join(PERIODS)}; got {by!r}")
+        raise ConfigError(f"by must be one of {', '.join(PERIODS)}; got {by!r}")
     return PERIODS[by]
 
 
@@ -66,10 +67,10 @@ def segment_lookup(customers: pd.DataFrame | None, column: str | None) -> pd.Ser
     if column is None:
         return None
     if customers is None:
-        raise ValueError(f"segment {column!r} needs a customers table, and this dataset has none")
+        raise ConfigError(f"segment {column!r} needs a customers table, and this dataset has none")
     if column not in customers.columns or column == "customer_id":
         attributes = ", ".join(c for c in customers.columns if c != "customer_id") or "none"
-        raise ValueError(f"segment {column!r} is not a column of customers (attribute columns: {attributes})")
+        raise ConfigError(f"segment {column!r} is not a column of customers (attribute columns: {attributes})")
     values = customers[column]
     labels = pd.Categorical(values.astype("str").where(values.notna(), UNKNOWN))
     if UNKNOWN not in labels.categories:

@@ -1,8 +1,9 @@
 """Churn and CLV estimators, following the scikit-learn contract."""
 
+from cxmodels.models._fitted import NotFittedError
 from cxmodels.models.churn import BGNBDChurnBaseline, ChurnModel, LogisticChurnBaseline
 from cxmodels.models.clv import (BTYDFitError, BTYDModel, LightGBMCLVModel, ShiftedBetaGeometricModel,
                                  compare_clv_models, select_btyd_model, tenure_summary)
 
 __all__ = ["BGNBDChurnBaseline", "BTYDFitError", "BTYDModel", "ChurnModel", "LightGBMCLVModel", "LogisticChurnBaseline",
-           "ShiftedBetaGeometricModel", "compare_clv_models", "select_btyd_model", "tenure_summary"]
+           "NotFittedError", "ShiftedBetaGeometricModel", "compare_clv_models", "select_btyd_model", "tenure_summary"]

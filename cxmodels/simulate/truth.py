@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.errors import ConfigError
 from cxmodels.simulate import population
 from cxmodels.simulate.contacts import Cases
 from cxmodels.simulate.sampling import frame, pick, timestamps, to_seconds
@@ -134,7 +135,7 @@ def states_at(truth: pd.DataFrame, as_of, definition: str) -> pd.DataFrame:
     every customer signed up before `as_of`.
     """
     if definition not in DEFINITIONS:
-        raise ValueError(f"definition must be one of {DEFINITIONS}, got {definition!r}")
+        raise ConfigError(f"definition must be one of {DEFINITIONS}, got {definition!r}")
     as_of = utc_timestamp(as_of)
     churned = (truth["churn_time"] < as_of).to_numpy()
     eligible = (truth["signup_date"] < as_of).to_numpy(copy=True)

@@ -9,6 +9,7 @@ import pandas as pd
 from cxmodels.data.contract import FILE_FORMATS, TABLES
 from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.data.io import write_tables
+from cxmodels.errors import ConfigError
 from cxmodels.simulate.contacts import simulate_contacts
 from cxmodels.simulate.dirty import DIRTY_FILE, corrupt, no_dirty_rows
 from cxmodels.simulate.events import simulate_events
@@ -44,12 +45,12 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     corrupted rows to every table; the other rows are exactly those of the clean world.
     """
     if n_customers < 1:
-        raise ValueError(f"n_customers must be at least 1, got {n_customers}")
+        raise ConfigError(f"n_customers must be at least 1, got {n_customers}")
     if not 0 <= dirty_fraction < 1:
-        raise ValueError(f"dirty_fraction must be in [0, 1), got {dirty_fraction}")
+        raise ConfigError(f"dirty_fraction must be in [0, 1), got {dirty_fraction}")
     start, end = utc_timestamp(start), utc_timestamp(end)
     if end <= start:
-        raise ValueError(f"end {end} must come after start {start}")
+        raise ConfigError(f"end {end} must come after start {start}")
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
     pop = draw_population(n_customers, start, (end - start) / pd.Timedelta(days=1), streams[0])
     transactions, purchases = simulate_transactions(pop, streams[1])

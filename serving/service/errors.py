@@ -12,12 +12,13 @@ from fastapi.responses import Response
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
+from cxmodels.errors import CxmodelsError
 from serving.store import StoreError
 
 MAX_LISTED = 20  # validation errors listed in one answer
 
 
-class ApiError(HTTPException):
+class ApiError(CxmodelsError, HTTPException):
     """An HTTP error whose JSON body has `detail` and the `extra` fields."""
 
     def __init__(self, status_code: int, detail: str, headers: dict | None = None, **extra):

@@ -10,13 +10,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from cxmodels.errors import ConfigError
 from serving.config import ServingConfig, load_serving_config
 
 API_KEY_ENV = "CXMODELS_API_KEY"
 API_KEY_HEADER = "X-API-Key"
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigError):
     """The service cannot start with these settings, e.g. no API key and no --insecure."""
 
 

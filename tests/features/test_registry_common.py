@@ -1,4 +1,4 @@
-"""One battery over every registered builder (DESIGN.md rule 2): the contract every builder keeps."""
+"""One battery over every registered builder (docs/architecture.md): the contract every builder keeps."""
 
 import numpy as np
 import pandas as pd

@@ -9,6 +9,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from cxmodels.errors import ConfigError
 from cxmodels.metrics.classification import log_loss
 
 METHODS = ("isotonic", "sigmoid")
@@ -24,7 +25,7 @@ def fit_calibrator(method: str | None, log_odds: np.ndarray, y: np.ndarray):
         return IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(log_odds, y)
     if method == "sigmoid":
         return LogisticRegression(C=1e6).fit(log_odds[:, None], y)
-    raise ValueError(f"calibration must be one of {CHOICES}, got {method!r}")
+    raise ConfigError(f"calibration must be one of {CHOICES}, got {method!r}")
 
 
 def calibrated(calibrator, log_odds: np.ndarray) -> np.ndarray:

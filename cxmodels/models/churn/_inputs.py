@@ -12,14 +12,15 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
 
+from cxmodels.errors import CxmodelsWarning, DataError
 from cxmodels.features import LABEL_COLUMNS
+from cxmodels.models._fitted import check_fitted
 
 ID_COLUMNS = ("as_of", "customer_id")
 
 
-class UnknownCategoryWarning(UserWarning):
+class UnknownCategoryWarning(CxmodelsWarning):
     """Values of a category column that were not seen at fit; they are treated as missing."""
 
 
@@ -38,7 +39,8 @@ class ChurnEstimator(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The predicted class per row: churned when the churn probability is at least 0.5."""
-        return self.classes_[(self._churn_probability(X) >= 0.5).astype(int)]
+        churned = self._churn_probability(X) >= 0.5  # checks that the model is fitted
+        return self.classes_[churned.astype(int)]
 
     def _churn_probability(self, X: pd.DataFrame) -> np.ndarray:
         raise NotImplementedError
@@ -47,7 +49,7 @@ class ChurnEstimator(ClassifierMixin, BaseEstimator):
         """Check X and y, learn the feature names, categories and classes; (matrix, y as 0/1)."""
         names = feature_columns(X)
         if not names:
-            raise ValueError("X has no feature columns")
+            raise DataError("X has no feature columns")
         self.feature_names_in_ = np.asarray(names, dtype=object)
         self.categories_ = {name: _categories(X[name]) for name in names if _is_categorical(X[name])}
         target, self.classes_ = _binary_target(y, len(X))
@@ -55,12 +57,12 @@ class ChurnEstimator(ClassifierMixin, BaseEstimator):
 
     def _inputs(self, X: pd.DataFrame) -> np.ndarray:
         """The matrix of X for a fitted model: the same feature columns as at fit, in the fit's order."""
-        check_is_fitted(self, "feature_names_in_")
+        check_fitted(self, "feature_names_in_")
         names = feature_columns(X)
         missing = [name for name in self.feature_names_in_ if name not in names]
         unknown = [name for name in names if name not in set(self.feature_names_in_)]
         if missing or unknown:
-            raise ValueError(f"X must have the feature columns of fit; missing {missing}, not seen at fit {unknown}")
+            raise DataError(f"X must have the feature columns of fit; missing {missing}, not seen at fit {unknown}")
         return self._matrix(X)
 
     def _matrix(self, X: pd.DataFrame) -> np.ndarray:
@@ -82,13 +84,13 @@ def feature_columns(X) -> list[str]:
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"X must be a pandas DataFrame of features (a snapshot frame), got {type(X).__name__}")
     if len(X) == 0:
-        raise ValueError("X has no rows")
+        raise DataError("X has no rows")
     labels = [name for name in X.columns if name in LABEL_COLUMNS]
     if labels:
-        raise ValueError(f"X holds the label columns {labels}: they are what the model predicts, not features; "
+        raise DataError(f"X holds the label columns {labels}: they are what the model predicts, not features; "
                          f"drop them from X and pass `churned` as y")
     if X.columns.duplicated().any():
-        raise ValueError(f"X has repeated column names {list(X.columns[X.columns.duplicated()])}")
+        raise DataError(f"X has repeated column names {list(X.columns[X.columns.duplicated()])}")
     return [str(name) for name in X.columns if name not in ID_COLUMNS]
 
 
@@ -118,20 +120,20 @@ def _categories(column: pd.Series) -> list:
 
 def _numbers(column: pd.Series) -> np.ndarray:
     if pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column):
-        raise ValueError(f"feature {column.name!r} is {column.dtype}; give times as numbers (e.g. days since)")
+        raise DataError(f"feature {column.name!r} is {column.dtype}; give times as numbers (e.g. days since)")
     return column.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _binary_target(y, n: int) -> tuple[np.ndarray, np.ndarray]:
     """y as 0/1 and its two classes (sorted: the second is "churned")."""
     if y is None:
-        raise ValueError("y is required: whether each customer churned (e.g. the snapshot's `churned` column)")
+        raise DataError("y is required: whether each customer churned (e.g. the snapshot's `churned` column)")
     values = pd.Series(y).to_numpy()
     if len(values) != n:
-        raise ValueError(f"y has {len(values)} values, X has {n} rows")
+        raise DataError(f"y has {len(values)} values, X has {n} rows")
     if pd.isna(values).any():
-        raise ValueError("y has missing values")
+        raise DataError("y has missing values")
     classes = np.unique(values)
     if len(classes) != 2:
-        raise ValueError(f"y must hold two classes (churned or not), got {classes.tolist()}")
+        raise DataError(f"y must hold two classes (churned or not), got {classes.tolist()}")
     return (values == classes[1]).astype(np.int8), classes

@@ -7,12 +7,13 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.utils.validation import check_is_fitted
 
+from cxmodels.errors import ConfigError, DataError
 from cxmodels.features.config import TIME_UNITS
+from cxmodels.models._fitted import check_fitted
+from cxmodels.models.churn._inputs import ChurnEstimator, feature_columns
 from cxmodels.models.clv.btyd import PURCHASE_COLUMNS, BTYDModel
 from cxmodels.models.clv.formulas import p_alive
-from cxmodels.models.churn._inputs import ChurnEstimator, feature_columns
 
 
 class LogisticChurnBaseline(ChurnEstimator):
@@ -45,7 +46,8 @@ class LogisticChurnBaseline(ChurnEstimator):
         return self
 
     def _churn_probability(self, X: pd.DataFrame) -> np.ndarray:
-        return self.pipeline_.predict_proba(self._inputs(X))[:, 1]
+        matrix = self._inputs(X)  # checks that the model is fitted
+        return self.pipeline_.predict_proba(matrix)[:, 1]
 
 
 class BGNBDChurnBaseline(ChurnEstimator):
@@ -70,7 +72,7 @@ class BGNBDChurnBaseline(ChurnEstimator):
     def fit(self, X: pd.DataFrame, y=None) -> "BGNBDChurnBaseline":
         """Fit BG/NBD on the value summary of the latest as_of in X; returns self."""
         if not self.horizon_days > 0:
-            raise ValueError(f"horizon_days must be positive, got {self.horizon_days}")
+            raise ConfigError(f"horizon_days must be positive, got {self.horizon_days}")
         self.feature_names_in_ = np.asarray(feature_columns(X), dtype=object)
         self.classes_ = np.unique(np.asarray(y)) if y is not None else np.array([False, True])
         latest = X if "as_of" not in X.columns else X[X["as_of"] == X["as_of"].max()]
@@ -79,7 +81,7 @@ class BGNBDChurnBaseline(ChurnEstimator):
         return self
 
     def _churn_probability(self, X: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self, "purchase_model_")
+        check_fitted(self, "purchase_model_")
         summary = _summary(X).fillna(0.0)
         params = self.purchase_model_.params_
         x, recency, T = (summary[name].to_numpy() for name in PURCHASE_COLUMNS)
@@ -92,5 +94,5 @@ class BGNBDChurnBaseline(ChurnEstimator):
 def _summary(X: pd.DataFrame) -> pd.DataFrame:
     missing = [name for name in PURCHASE_COLUMNS if name not in feature_columns(X)]
     if missing:
-        raise ValueError(f"X lacks the value-summary features {missing} (the `value` feature builder)")
+        raise DataError(f"X lacks the value-summary features {missing} (the `value` feature builder)")
     return X[list(PURCHASE_COLUMNS)].astype(float).reset_index(drop=True)

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from cxmodels.errors import DataError
 from cxmodels.features import LABEL_COLUMNS
 from cxmodels.metrics.classification import compare_churn_models
 
@@ -21,10 +22,10 @@ def out_of_time_split(snapshots: pd.DataFrame, horizon_days: int,
     test_as_of = snapshots["as_of"].max() if test_as_of is None else pd.Timestamp(test_as_of)
     test = snapshots[snapshots["as_of"] == test_as_of]
     if test.empty:
-        raise ValueError(f"no snapshot at {test_as_of}")
+        raise DataError(f"no snapshot at {test_as_of}")
     train = snapshots[snapshots["as_of"] + pd.Timedelta(days=horizon_days) <= test_as_of]
     if train.empty:
-        raise ValueError(f"no snapshot ends its {horizon_days}-day label window by {test_as_of}")
+        raise DataError(f"no snapshot ends its {horizon_days}-day label window by {test_as_of}")
     return train, test
 
 

@@ -5,9 +5,10 @@ import warnings
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
 
+from cxmodels.errors import ConfigError, CxmodelsWarning, DataError
 from cxmodels.features import FeatureConfig
+from cxmodels.models._fitted import check_fitted
 from cxmodels.models.churn._calibration import CHOICES, calibrated, choose_calibration, fit_calibrator
 from cxmodels.models.churn._inputs import ChurnEstimator
 from cxmodels.models.churn.reasons import feature_descriptions, top_reasons
@@ -16,7 +17,7 @@ PREDICT_BLOCK = 50_000  # rows per block of predict_proba
 RANDOM_VALIDATION_SHARE = 0.2  # of the rows, when X has a single as_of and `validation` is a number of dates
 
 
-class RandomValidationWarning(UserWarning):
+class RandomValidationWarning(CxmodelsWarning):
     """X has a single as_of: the validation split is random, not a later period."""
 
 
@@ -73,13 +74,13 @@ class ChurnModel(ChurnEstimator):
     def fit(self, X: pd.DataFrame, y) -> "ChurnModel":
         """Train with early stopping on the validation split, then calibrate there; returns self."""
         if self.calibration not in CHOICES:
-            raise ValueError(f"calibration must be one of {CHOICES}, got {self.calibration!r}")
+            raise ConfigError(f"calibration must be one of {CHOICES}, got {self.calibration!r}")
         matrix, target = self._learn_inputs(X, y)
         training, held_out, self.validation_ = validation_split(X, self.validation, self.random_state,
                                                                 self.horizon_days)
         for rows, name in ((training, "training"), (held_out, "validation")):
             if len(np.unique(target[rows])) < 2:
-                raise ValueError(f"the {name} split ({self.validation_}) holds a single class; "
+                raise DataError(f"the {name} split ({self.validation_}) holds a single class; "
                                  f"give more as_of dates or change `validation`")
         self.booster_ = self._train(matrix, target, training, held_out)
         self.best_iteration_ = self.booster_.best_iteration or self.booster_.current_iteration()
@@ -126,7 +127,7 @@ class ChurnModel(ChurnEstimator):
 
     def _contributions(self, matrix: np.ndarray) -> np.ndarray:
         """TreeSHAP contributions per feature and, last, the bias: each row sums to the log-odds."""
-        check_is_fitted(self, "booster_")
+        check_fitted(self, "booster_")
         return self.booster_.predict(matrix, pred_contrib=True, num_iteration=self.best_iteration_)
 
     def _values(self, matrix: np.ndarray, index: pd.Index) -> pd.DataFrame:
@@ -163,7 +164,7 @@ def validation_split(X: pd.DataFrame, validation: int | float, random_state: int
     by_share = isinstance(validation, float) and 0 < validation < 1
     by_dates = isinstance(validation, (int, np.integer)) and not isinstance(validation, bool) and validation >= 1
     if not (by_share or by_dates):
-        raise ValueError(f"validation must be a number of as_of dates (int >= 1) or a share of rows in (0, 1), "
+        raise ConfigError(f"validation must be a number of as_of dates (int >= 1) or a share of rows in (0, 1), "
                          f"got {validation!r}")
     dates = X["as_of"] if "as_of" in X.columns else pd.Series(pd.NaT, index=X.index)
     latest_first = dates.value_counts().sort_index(ascending=False)
@@ -174,7 +175,7 @@ def validation_split(X: pd.DataFrame, validation: int | float, random_state: int
         elif validation < len(latest_first):
             count = int(validation)
         else:
-            raise ValueError(f"validation={validation} as_of dates leaves none to train on: X has {len(latest_first)}")
+            raise DataError(f"validation={validation} as_of dates leaves none to train on: X has {len(latest_first)}")
         chosen = latest_first.index[:count]
         held_out = dates.isin(chosen).to_numpy()
         training = ~held_out

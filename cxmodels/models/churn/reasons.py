@@ -8,6 +8,7 @@ value: "Days since the last purchase: 124 (raises risk)".
 import numpy as np
 import pandas as pd
 
+from cxmodels.errors import ConfigError
 from cxmodels.features import FeatureConfig, describe
 
 TREND_MARK = "(-1 stopped"  # in the descriptions of the trend features, which run from -1 to +1
@@ -50,7 +51,7 @@ def top_reasons(contributions: np.ndarray, values: pd.DataFrame, descriptions: d
     move the score (contribution 0) gives no reason (missing).
     """
     if top < 1:
-        raise ValueError(f"top must be at least 1, got {top}")
+        raise ConfigError(f"top must be at least 1, got {top}")
     top = min(top, contributions.shape[1])
     names = np.asarray(values.columns, dtype=object)
     rows = np.arange(len(values))[:, None]

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from cxmodels.errors import ModelError
 from cxmodels.features.value import PURCHASE_COLUMNS, SPEND_COLUMN
 from cxmodels.models.clv.formulas import PURCHASE_PARAMETERS, SPEND_PARAMETERS
 
@@ -24,7 +25,7 @@ FITTERS = {"bgnbd": "BetaGeoFitter", "mbgnbd": "ModifiedBetaGeoFitter", "pareto"
            "gammagamma": "GammaGammaFitter"}
 
 
-class BTYDFitError(RuntimeError):
+class BTYDFitError(ModelError):
     """A BTYD model did not converge, not even with a penalizer."""
 
 

@@ -3,10 +3,11 @@
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
+from cxmodels.errors import ConfigError, DataError
 from cxmodels.features.config import TIME_UNITS
 from cxmodels.features.value import PURCHASE_COLUMNS, SPEND_COLUMN
+from cxmodels.models._fitted import check_fitted
 from cxmodels.models.clv import formulas
 from cxmodels.models.clv._fitting import fit_parameters
 
@@ -62,7 +63,7 @@ class BTYDModel(BaseEstimator):
         if SPEND_COLUMN in columns:
             spends = _spends(columns)
             if spends.sum() < 2:
-                raise ValueError(f"the Gamma-Gamma spend model needs customers with frequency > 0 and "
+                raise DataError(f"the Gamma-Gamma spend model needs customers with frequency > 0 and "
                                  f"monetary_value > 0; X has {spends.sum()}")
             spend, spend_penalizer = fit_parameters(
                 "gammagamma", {c: columns[c][spends] for c in ("frequency", SPEND_COLUMN)}, self.spend_penalizer)
@@ -75,7 +76,7 @@ class BTYDModel(BaseEstimator):
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         """p_alive (at the cut-off), expected_purchases (in the horizon), expected_order_value and clv,
         indexed like X; the last two only with the spend model."""
-        check_is_fitted(self, "params_")
+        check_fitted(self, "params_")
         columns = _summary_columns(X, with_spend=self._has_spend())
         frame = pd.DataFrame({
             "p_alive": formulas.p_alive(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS)),
@@ -99,14 +100,14 @@ class BTYDModel(BaseEstimator):
 
     def expected_purchases(self, X: pd.DataFrame, horizon_days: float | None = None) -> pd.Series:
         """Expected repeat purchases in the `horizon_days` (default: the model's) after the cut-off."""
-        check_is_fitted(self, "params_")
+        check_fitted(self, "params_")
         days = self.horizon_days if horizon_days is None else horizon_days
         values = self._expected_purchases(_summary_columns(X, with_spend=False), days)
         return pd.Series(values, index=X.index, name="expected_purchases")
 
     def new_customer_purchases(self, days) -> np.ndarray:
         """Expected repeat purchases of a new customer in the `days` after their first purchase."""
-        check_is_fitted(self, "params_")
+        check_fitted(self, "params_")
         return formulas.expected_purchases(self.model, self.params_, 0, 0, 0, self._in_units(days))
 
     def _has_spend(self) -> bool:
@@ -125,14 +126,14 @@ class BTYDModel(BaseEstimator):
 
     def _check_settings(self) -> None:
         if self.model not in formulas.PURCHASE_PARAMETERS:
-            raise ValueError(f"model must be one of {tuple(formulas.PURCHASE_PARAMETERS)}, got {self.model!r}")
+            raise ConfigError(f"model must be one of {tuple(formulas.PURCHASE_PARAMETERS)}, got {self.model!r}")
         if self.time_unit not in TIME_UNITS:
-            raise ValueError(f"time_unit must be one of {tuple(TIME_UNITS)}, got {self.time_unit!r}")
+            raise ConfigError(f"time_unit must be one of {tuple(TIME_UNITS)}, got {self.time_unit!r}")
         for name in ("horizon_days", "step_days"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if not self.discount_rate > -1:
-            raise ValueError(f"discount_rate must be above -1, got {self.discount_rate}")
+            raise ConfigError(f"discount_rate must be above -1, got {self.discount_rate}")
 
 
 def _spends(columns: dict) -> np.ndarray:
@@ -153,13 +154,13 @@ def _summary_columns(X, with_spend: bool) -> dict[str, np.ndarray]:
     names = PURCHASE_COLUMNS + ((SPEND_COLUMN,) if with_spend else ())
     missing = [name for name in names if name not in X.columns]
     if missing:
-        raise ValueError(f"X lacks the value-summary columns {missing}")
+        raise DataError(f"X lacks the value-summary columns {missing}")
     if len(X) == 0:
-        raise ValueError("X has no rows")
+        raise DataError("X has no rows")
     columns = {}
     for name in names:
         if not pd.api.types.is_numeric_dtype(X[name]) or pd.api.types.is_bool_dtype(X[name]):
-            raise ValueError(f"X[{name!r}] must be numeric, got {X[name].dtype}")
+            raise DataError(f"X[{name!r}] must be numeric, got {X[name].dtype}")
         columns[name] = X[name].to_numpy(dtype=float, na_value=np.nan)
     frequency, recency, T = (columns[name] for name in PURCHASE_COLUMNS)
     rules = [(name, "must be finite (no NaN or infinity)", ~np.isfinite(values)) for name, values in columns.items()]
@@ -173,6 +174,6 @@ def _summary_columns(X, with_spend: bool) -> dict[str, np.ndarray]:
         rules.append((SPEND_COLUMN, "must be >= 0", columns[SPEND_COLUMN] < 0))
     for name, rule, broken in rules:
         if broken.any():
-            raise ValueError(f"X[{name!r}] {rule}: {broken.sum()} of {len(X)} rows break it, "
+            raise DataError(f"X[{name!r}] {rule}: {broken.sum()} of {len(X)} rows break it, "
                              f"e.g. index {X.index[broken][0]!r}")
     return columns

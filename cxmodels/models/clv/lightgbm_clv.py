@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 from lightgbm import LGBMRegressor
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+
+from cxmodels.errors import DataError
+from cxmodels.models._fitted import check_fitted
 
 TARGETS = {"expected_purchases": ("future_purchases", "poisson"), "clv": ("future_spend", "tweedie")}
 
@@ -39,12 +41,12 @@ class LightGBMCLVModel(BaseEstimator):
             raise TypeError("X (features) and y (labels) must be pandas DataFrames")
         missing = [label for label, _ in TARGETS.values() if label not in y.columns]
         if missing:
-            raise ValueError(f"y lacks the label columns {missing}")
+            raise DataError(f"y lacks the label columns {missing}")
         if not X.index.equals(y.index):
-            raise ValueError("X and y must have the same index (customers in the same order)")
+            raise DataError("X and y must have the same index (customers in the same order)")
         for label, _ in TARGETS.values():
             if not np.isfinite(y[label].to_numpy(dtype=float)).all():
-                raise ValueError(f"y[{label!r}] must be finite")
+                raise DataError(f"y[{label!r}] must be finite")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.purchases_model_, self.spend_model_ = (
             self._booster(objective).fit(X, y[label].clip(lower=0)) for label, objective in TARGETS.values())
@@ -52,10 +54,10 @@ class LightGBMCLVModel(BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         """expected_purchases and clv in the labels' horizon, indexed like X."""
-        check_is_fitted(self, "feature_names_in_")
+        check_fitted(self, "feature_names_in_")
         missing = [name for name in self.feature_names_in_ if name not in X.columns]
         if missing:
-            raise ValueError(f"X lacks features the model was fitted on: {missing}")
+            raise DataError(f"X lacks features the model was fitted on: {missing}")
         X = X[list(self.feature_names_in_)]
         return pd.DataFrame({"expected_purchases": self.purchases_model_.predict(X),
                              "clv": self.spend_model_.predict(X)}, index=X.index)

@@ -12,9 +12,10 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import betaln
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
+from cxmodels.errors import DataError, ModelError
 from cxmodels.features.timeutil import DAY_NS, NAT, epoch_ns, to_ns
+from cxmodels.models._fitted import check_fitted
 
 TENURE_COLUMNS = ("tenure_periods", "cancelled")
 
@@ -27,7 +28,7 @@ def tenure_summary(dataset, as_of, period_days: int = 30) -> pd.DataFrame:
     Otherwise `tenure_periods` whole periods have passed since signup and the customer is active.
     """
     if dataset.customers is None or "signup_date" not in dataset.customers or dataset.cancellations is None:
-        raise ValueError("tenure_summary needs customers.signup_date and the cancellations table")
+        raise DataError("tenure_summary needs customers.signup_date and the cancellations table")
     as_of_ns = to_ns(as_of)
     customers = dataset.customers
     signup = pd.Series(epoch_ns(customers["signup_date"]), index=customers["customer_id"].to_numpy())
@@ -72,14 +73,14 @@ class ShiftedBetaGeometricModel(BaseEstimator):
         result = minimize(negative_log_likelihood, np.zeros(2), method="L-BFGS-B")
         alpha, beta = np.exp(result.x)
         if not (result.success and np.isfinite([alpha, beta]).all()):
-            raise RuntimeError(f"the sBG model did not converge on {len(X)} customers: {result.message}")
+            raise ModelError(f"the sBG model did not converge on {len(X)} customers: {result.message}")
         self.params_ = {"alpha": float(alpha), "beta": float(beta)}
         self.n_customers_ = len(X)
         return self
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         """renewal_probability and expected_periods per customer, indexed like X."""
-        check_is_fitted(self, "params_")
+        check_fitted(self, "params_")
         periods, cancelled = _tenure_columns(X)
         alpha, beta = self.params_["alpha"], self.params_["beta"]
         ahead = np.arange(1, int(self.horizon_periods) + 1)[:, None]
@@ -94,12 +95,12 @@ def _tenure_columns(X) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError(f"X must be a pandas DataFrame (the tenure summary), got {type(X).__name__}")
     missing = [name for name in TENURE_COLUMNS if name not in X.columns]
     if missing or len(X) == 0:
-        raise ValueError(f"X must have rows and the columns {list(TENURE_COLUMNS)}; it lacks {missing}")
+        raise DataError(f"X must have rows and the columns {list(TENURE_COLUMNS)}; it lacks {missing}")
     periods, cancelled = X["tenure_periods"].to_numpy(dtype=float), X["cancelled"].to_numpy(dtype=bool)
     rules = [("tenure_periods", "must be a whole number >= 0", ~(periods >= 0) | (periods != np.round(periods))),
              ("tenure_periods", "must be >= 1 where cancelled", cancelled & (periods < 1))]
     for name, rule, broken in rules:
         if broken.any():
-            raise ValueError(f"X[{name!r}] {rule}: {broken.sum()} of {len(X)} rows break it, "
+            raise DataError(f"X[{name!r}] {rule}: {broken.sum()} of {len(X)} rows break it, "
                              f"e.g. index {X.index[broken][0]!r}")
     return periods, cancelled

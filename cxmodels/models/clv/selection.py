@@ -5,8 +5,9 @@ import time
 import pandas as pd
 from sklearn.base import clone
 
-from cxmodels.features import FeatureConfig, LABEL_COLUMNS, build_features, build_snapshots, labels, value_summary
 from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.errors import ConfigError, DataError
+from cxmodels.features import LABEL_COLUMNS, FeatureConfig, build_features, build_snapshots, labels, value_summary
 from cxmodels.metrics.clv_evaluation import holdout_scores
 from cxmodels.models.clv.btyd import PURCHASE_COLUMNS, BTYDModel
 from cxmodels.models.clv.formulas import PURCHASE_PARAMETERS
@@ -27,10 +28,10 @@ def select_btyd_model(calibration: pd.DataFrame, holdout_purchases: pd.Series, h
     conditional mean that the models predict. The table has the scores, fit seconds and parameters.
     """
     if criterion not in LOWER_IS_BETTER:
-        raise ValueError(f"criterion must be one of {tuple(LOWER_IS_BETTER)}, got {criterion!r}")
+        raise ConfigError(f"criterion must be one of {tuple(LOWER_IS_BETTER)}, got {criterion!r}")
     actual = holdout_purchases.reindex(calibration.index)
     if actual.isna().any():
-        raise ValueError(f"holdout_purchases lacks {int(actual.isna().sum())} customers of the calibration summary")
+        raise DataError(f"holdout_purchases lacks {int(actual.isna().sum())} customers of the calibration summary")
     rows = {}
     for model in models:
         start = time.perf_counter()
@@ -55,7 +56,7 @@ def compare_clv_models(dataset, train_as_of, as_of, horizon_days: int, time_unit
     with `holdout_scores` and fit seconds.
     """
     if utc_timestamp(train_as_of) + pd.Timedelta(days=horizon_days) > utc_timestamp(as_of):
-        raise ValueError(f"the training labels from {train_as_of} over {horizon_days} days run past {as_of}")
+        raise DataError(f"the training labels from {train_as_of} over {horizon_days} days run past {as_of}")
     summary = value_summary(dataset.transactions, as_of, time_unit=time_unit)
     actual = labels(dataset, as_of, horizon_days, population=summary.index)
     predictions, seconds = {}, {}
@@ -68,7 +69,7 @@ def compare_clv_models(dataset, train_as_of, as_of, horizon_days: int, time_unit
     config = FeatureConfig(time_unit=time_unit)
     train = build_snapshots(dataset, [train_as_of], horizon_days, config).set_index("customer_id")
     if train.empty:
-        raise ValueError(f"LightGBM has nothing to learn from: no customer bought before {train_as_of}")
+        raise DataError(f"LightGBM has nothing to learn from: no customer bought before {train_as_of}")
     features = [c for c in train.columns if c not in ("as_of", *LABEL_COLUMNS)]
     start = time.perf_counter()
     booster = clone(ml_model) if ml_model is not None else LightGBMCLVModel()
