@@ -15,7 +15,7 @@ from matplotlib.ticker import PercentFormatter
 
 from cxmodels.features import families
 from cxmodels.metrics.classification import calibration_table, gain_curve, roc_auc, roc_curve
-from cxmodels.metrics.grouping import ALL
+from cxmodels.metrics.kpi_groups import ALL
 from cxmodels.metrics.kpis import KPIS, KpiInfo
 
 

@@ -11,12 +11,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def to_arrow(values: pd.Series | pd.Index) -> pa.Array | pa.ChunkedArray:
-    """Text values as an Arrow array (zero-copy for pyarrow-backed strings)."""
+def to_arrow(values: pd.Series | pd.Index) -> pa.ChunkedArray:
+    """Text values as an Arrow chunked array (zero-copy for pyarrow-backed strings); missing stays missing."""
     array = values.array
     if hasattr(array, "__arrow_array__"):
-        return pa.array(array)
-    return pa.array(np.asarray(array, dtype=object), type=pa.large_string(), from_pandas=True)
+        arrow = pa.array(array)
+    else:
+        arrow = pa.array(np.asarray(array, dtype=object), type=pa.large_string(), from_pandas=True)
+    return arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
 
 
 def encode_text(values: pd.Series, keep: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
+from cxmodels.data.codes import to_arrow
 from cxmodels.data.contract import DTYPES, FALSE_WORDS, TRUE_WORDS
 
 # The rule a value breaks when it does not parse as its column kind.
@@ -53,7 +54,7 @@ def coerce_attribute(raw: pd.Series) -> pd.Series:
 
 def _text(raw: pd.Series) -> pa.ChunkedArray:
     """The column as Arrow text; missing stays missing."""
-    return pa.chunked_array(raw.astype("str"))
+    return to_arrow(raw.astype("str"))
 
 
 def _trimmed(text: pa.ChunkedArray) -> pa.ChunkedArray:

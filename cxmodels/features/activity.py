@@ -8,7 +8,7 @@ import numpy as np
 
 from cxmodels.features.behaviour import tenure_days
 from cxmodels.features.columns import Column, per_window
-from cxmodels.features.grouping import count, ratio
+from cxmodels.features.per_customer import count, ratio
 from cxmodels.features.timeutil import days_window
 
 MONTH_DAYS = 30

@@ -4,7 +4,7 @@ import pandas as pd
 
 from cxmodels.errors import ConfigError
 from cxmodels.features.columns import Column
-from cxmodels.features.grouping import at
+from cxmodels.features.per_customer import at
 from cxmodels.features.history import floats
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from cxmodels.features.columns import Column, count_column, per_window
-from cxmodels.features.grouping import (
+from cxmodels.features.per_customer import (
     at, count, distinct, distinct_days, largest, mean, quantile, ratio, std, total, trend,
 )
 from cxmodels.features.timeutil import DAY_NS, NAT, days_before, days_window, epoch_ns

@@ -8,7 +8,7 @@ contact) in the effort window, each with all its contacts before the cut-off.
 import numpy as np
 
 from cxmodels.features.columns import Column, count_column, per_window
-from cxmodels.features.grouping import count, group_ends, group_starts, largest, mean, quantile, ratio, total
+from cxmodels.features.per_customer import count, group_ends, group_starts, largest, mean, quantile, ratio, total
 from cxmodels.features.timeutil import DAY_NS, NAT, days_before, days_window
 
 

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from cxmodels.data.codes import CustomerCodes, encode_text, positions, to_arrow
 from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.errors import ConfigError, DataError
-from cxmodels.features.grouping import INT64_MAX, smallest
+from cxmodels.features.per_customer import INT64_MAX, smallest
 from cxmodels.features.timeutil import NAT, epoch_ns, to_ns, within
 
 ACTIVITY_TABLES = ("transactions", "contacts", "surveys", "events", "cancellations")

@@ -13,7 +13,7 @@ from cxmodels.data.codes import CustomerCodes
 from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.errors import ConfigError, DataError
 from cxmodels.features.config import FeatureConfig
-from cxmodels.features.grouping import count, distinct_days, total
+from cxmodels.features.per_customer import count, distinct_days, total
 from cxmodels.features.history import as_population, customers_with_rows, floats, known_customers, select_rows
 from cxmodels.features.matrix import build_features
 from cxmodels.features.timeutil import DAY_NS, epoch_ns, to_ns

@@ -13,7 +13,7 @@ import numpy as np
 from cxmodels.features.activity import MONTH_DAYS
 from cxmodels.features.behaviour import tenure_days
 from cxmodels.features.columns import Column, count_column, per_window
-from cxmodels.features.grouping import count, group_ends, group_starts, largest, ratio
+from cxmodels.features.per_customer import count, group_ends, group_starts, largest, ratio
 from cxmodels.features.timeutil import NAT, days_before, days_window
 
 DIFFICULT = "cases that needed more than one contact, were transferred or were left unresolved"

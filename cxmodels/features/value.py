@@ -20,7 +20,7 @@ from cxmodels.data.codes import encode_text
 from cxmodels.errors import ConfigError
 from cxmodels.features.columns import Column
 from cxmodels.features.config import TIME_UNITS, VALUE_PERIODS
-from cxmodels.features.grouping import distinct, largest, smallest, total
+from cxmodels.features.per_customer import distinct, largest, smallest, total
 from cxmodels.features.history import floats
 from cxmodels.features.timeutil import NAT, epoch_ns, period_number, to_ns
 

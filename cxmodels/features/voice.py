@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.features.columns import Column, count_column
-from cxmodels.features.grouping import at, count, largest, latest, mean
+from cxmodels.features.per_customer import at, count, largest, latest, mean
 from cxmodels.features.timeutil import NAT, days_before
 
 NPS_CATEGORIES = pd.CategoricalDtype(["detractor", "passive", "promoter"], ordered=True)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from cxmodels.data.contract import SURVEY_SCALES
 from cxmodels.data.dataset import Dataset
-from cxmodels.metrics.grouping import (
+from cxmodels.metrics.kpi_groups import (
     COLUMNS,
     customer_codes,
     group_keys,

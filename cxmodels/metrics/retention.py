@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.data.dataset import Dataset
-from cxmodels.metrics.grouping import (
+from cxmodels.metrics.kpi_groups import (
     as_nanoseconds,
     customer_codes,
     customer_index,
