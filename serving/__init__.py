@@ -1,1 +1,1 @@
-"""Batch scoring, score store, segment export, HTTP service, MLflow pyfunc wrappers."""
+"""Batch scoring, score store, segment export, HTTP service; the champions come from the registry through `training`."""

@@ -1,1 +1,1 @@
-"""Retraining pipeline: configuration, pipeline, MLflow logging and registry."""
+"""Retraining pipeline: configuration, snapshots, MLflow tracking, registry and the pyfunc wrappers of the models."""

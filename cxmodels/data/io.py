@@ -1,5 +1,6 @@
 """Writing contract tables to a dataset folder (one file per table)."""
 
+from datetime import timezone
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +26,7 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path | str, file_form
         path = out_dir / f"{name}.{file_format}"
         for stale in FILE_FORMATS:  # one file per table: drop a copy in the other format
             (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
-        table = to_arrow(frame)
+        table = arrow_table(frame)
         if file_format == "parquet":
             pq.write_table(table, path)
         else:
@@ -34,13 +35,22 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path | str, file_form
     return paths
 
 
-def to_arrow(frame: pd.DataFrame) -> pa.Table:
-    """The frame as an Arrow table; timezone-aware columns are converted without pandas' deprecated path."""
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """The frame as an Arrow table (for writing; `codes.to_arrow` turns one text column into Arrow for compute).
+    Timezone-aware columns are converted without pandas' deprecated path, fixed offsets as "+05:00"."""
     timezone_aware = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
     table = pa.Table.from_pandas(frame.drop(columns=timezone_aware), preserve_index=False)
     for column in timezone_aware:
         values = frame[column].dt.tz_convert(None).to_numpy()
         unit = str(values.dtype)[len("datetime64[") : -1]
-        array = pa.array(values, type=pa.timestamp(unit, tz=str(frame[column].dt.tz)))
+        array = pa.array(values, type=pa.timestamp(unit, tz=_zone_name(frame[column].dt.tz)))
         table = table.add_column(frame.columns.get_loc(column), column, array)
     return table
+
+
+def _zone_name(tz) -> str:
+    """An Arrow time zone: the zone's name, or a fixed offset as "+05:00" (Arrow refuses Python's "UTC+05:00")."""
+    if isinstance(tz, timezone) and tz is not timezone.utc:
+        minutes = int(tz.utcoffset(None).total_seconds() // 60)
+        return f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return str(tz)

@@ -103,8 +103,10 @@ class ValidationReport:
             lines.append("No problems found.")
         rejected = sum(c.rejected for c in self.tables.values())
         verdict = {
-            EXIT_OK: "OK" + (f": {rejected:,} rejected rows written to {self.quarantine_dir}" if rejected else ""),
-            EXIT_ROWS: f"FAILED (exit 1): {rejected:,} rows break the contract; "
+            EXIT_OK: "OK" + (f": {rejected:,} rejected row{'s' * (rejected != 1)} written to "
+                             f"{self.quarantine_dir}" if rejected else ""),
+            EXIT_ROWS: f"FAILED (exit 1): {rejected:,} row{'s' * (rejected != 1)} break{'s' * (rejected == 1)} "
+                       "the contract; "
                        "use --quarantine DIR to set them aside and go on",
             EXIT_STRUCTURAL: "FAILED (exit 2): structural problems; fix them first",
         }[self.exit_code]

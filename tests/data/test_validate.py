@@ -440,6 +440,18 @@ def test_quarantine_keeps_original_values_of_typed_parquet(tmp_path):
     assert rows[["row", "customer_id", "amount"]].values.tolist() == [["2", "007", "inf"]]
 
 
+def test_quarantine_keeps_a_fixed_utc_offset(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    stamps = pd.to_datetime(["2024-01-01T10:00:00+05:00", "2024-01-02T10:00:00+05:00"])  # zone "UTC+05:00"
+    pd.DataFrame({"customer_id": ["a", ""], "timestamp": stamps, "amount": [1.0, 2.0]}).to_parquet(
+        folder / "transactions.parquet")
+    result = validate_dataset(folder, quarantine_dir=tmp_path / "q")
+    assert result.report.exit_code == 0 and "1 rejected row written" in result.report.to_text()
+    rows = pd.read_csv(tmp_path / "q" / "transactions.csv", dtype=str)
+    assert pd.Timestamp(rows.loc[0, "timestamp"]) == stamps[1]
+
+
 def test_quarantine_replaces_stale_files(tmp_path):
     quarantine = tmp_path / "q"
     quarantine.mkdir()
