@@ -21,6 +21,7 @@ COLUMN_KINDS = {
     "signup_date": "datetime",
     "amount": "float",
     "order_id": "text",
+    "product_id": "text",
     "channel": "lower_text",
     "case_id": "text",
     "topic": "text",
@@ -63,7 +64,7 @@ TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
         TableSpec("customers", ("customer_id",), ("signup_date",)),
-        TableSpec("transactions", ("customer_id", "timestamp", "amount"), ("order_id", "channel"), True),
+        TableSpec("transactions", ("customer_id", "timestamp", "amount"), ("order_id", "channel", "product_id"), True),
         TableSpec(
             "contacts",
             ("customer_id", "timestamp", "channel"),
