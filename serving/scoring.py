@@ -35,11 +35,13 @@ def score(dataset, champions, as_of, config, reference: dict | None = None,
     """The score frame (columns SCORE_COLUMNS, one row per customer of the snapshot population at `as_of`)
     and the reference it was tiered with: `reference`, or computed from these customers when None."""
     as_of = utc_timestamp(as_of)
-    features = build_features(dataset, as_of, champions.feature_config, snapshot_population(dataset, as_of))
+    settings = champions.feature_config
+    population = snapshot_population(dataset, as_of, refund_window_days=settings.refund_window_days)
+    features = build_features(dataset, as_of, settings, population)
     summary = None
-    if champions.clv.time_unit != champions.feature_config.time_unit:
-        summary = value_summary(dataset.transactions, as_of, champions.feature_config.value_period,
-                                champions.clv.time_unit)
+    if champions.clv.time_unit != settings.time_unit:
+        summary = value_summary(dataset.transactions, as_of, settings.value_period, champions.clv.time_unit,
+                                settings.refund_window_days)
     return score_features(features, as_of, champions, config, reference, summary, progress)
 
 

@@ -18,6 +18,8 @@ class FeatureConfig:
     time_unit: unit of recency and T in the value summary, "days" or "weeks".
     value_period: what one purchase is in the value summary: purchases merged per day ("D") or week ("W").
     attributes: `customers` columns to include as features (text ones as pandas categories).
+    refund_window_days: how long before a refund the order it cancels may be, when matched by amount
+        (`cxmodels.features.refunds`).
     """
 
     windows: tuple[int, ...] = (30, 90, 180)
@@ -26,6 +28,7 @@ class FeatureConfig:
     time_unit: str = "days"
     value_period: str = "D"
     attributes: tuple[str, ...] = ()
+    refund_window_days: int = 30
 
     def __post_init__(self) -> None:
         for name in ("windows", "trend_windows", "attributes"):
@@ -41,5 +44,8 @@ class FeatureConfig:
         if self.value_period not in VALUE_PERIODS:
             raise ConfigError(f"FeatureConfig.value_period must be one of {tuple(VALUE_PERIODS)}, "
                              f"got {self.value_period!r}")
+        if int(self.refund_window_days) != self.refund_window_days or self.refund_window_days < 0:
+            raise ConfigError(f"FeatureConfig.refund_window_days must be whole days >= 0, got "
+                              f"{self.refund_window_days}")
         if len(set(self.attributes)) != len(self.attributes):
             raise ConfigError(f"FeatureConfig.attributes has duplicates: {self.attributes}")
