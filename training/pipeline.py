@@ -174,8 +174,7 @@ def _fit_clv(data: _Data, config: TrainingConfig) -> _CLV:
         as_of = plan.train_as_of[-1]
         calibration = value_summary(transactions, as_of, features.value_period, features.time_unit,
                                     features.refund_window_days)
-        future = labels(data.dataset, as_of, horizon, population=calibration.index,
-                        refund_window_days=features.refund_window_days)
+        future = labels(data.dataset, as_of, horizon, population=calibration.index, config=features)
         choice, _ = select_btyd_model(calibration[list(PURCHASE_COLUMNS)], future["future_purchases"], horizon,
                                       features.time_unit, penalizer=settings.penalizer)
     model = BTYDModel(choice, time_unit=features.time_unit, horizon_days=settings.horizon_days,
@@ -183,8 +182,7 @@ def _fit_clv(data: _Data, config: TrainingConfig) -> _CLV:
                       spend_penalizer=settings.spend_penalizer)
     summary = value_summary(transactions, plan.test_as_of, features.value_period, features.time_unit,
                             features.refund_window_days)
-    actual = labels(data.dataset, plan.test_as_of, horizon, population=summary.index,
-                    refund_window_days=features.refund_window_days)
+    actual = labels(data.dataset, plan.test_as_of, horizon, population=summary.index, config=features)
     return _CLV(model.fit(summary), choice, summary, actual)
 
 

@@ -23,13 +23,15 @@ from cxmodels.features.timeutil import DAY_NS, NAT, epoch_ns, to_ns
 LABEL_COLUMNS = ("churned", "future_purchases", "future_spend")
 
 
-def snapshot_population(dataset, as_of, codes: CustomerCodes | None = None,
-                        refund_window_days: int = 30) -> pd.Index:
+def snapshot_population(dataset, as_of, codes: CustomerCodes | None = None, config: FeatureConfig | None = None,
+                        lapsed: bool = False) -> pd.Index:
     """The customers a snapshot scores, sorted.
 
-    Contractual: known before `as_of` and not cancelled before it. Non-contractual:
-    at least one purchase before `as_of` that refunds before it did not cancel (`cxmodels.features.refunds`).
+    Contractual: known before `as_of` and not cancelled before it. Non-contractual: at least one purchase
+    before `as_of` that refunds before it did not cancel (`cxmodels.features.refunds`) and, unless `lapsed`,
+    the last one at most `config.active_days` before it: the others have lapsed (0: nobody lapses).
     """
+    config = config or FeatureConfig()
     codes = codes if codes is not None else CustomerCodes(dataset)
     as_of_ns = to_ns(as_of)
     if dataset.is_contractual:
@@ -39,14 +41,16 @@ def snapshot_population(dataset, as_of, codes: CustomerCodes | None = None,
         transactions = dataset.transactions
         rows = select_rows(transactions, codes("transactions"), codes("transactions")[1], NAT, as_of_ns)
         purchase = np.zeros(len(transactions), dtype=bool)
-        purchase[rows.index] = _purchases(rows, rows.numbers("amount"), refund_window_days)
+        purchase[rows.index] = _purchases(rows, rows.numbers("amount"), config.refund_window_days)
+        if config.active_days and not lapsed:
+            purchase[rows.index] &= rows.time >= as_of_ns - config.active_days * DAY_NS
         population = customers_with_rows(transactions["timestamp"], codes("transactions"), as_of_ns, purchase)
         population = population.sort_values()
     return pd.Index(population, dtype="str", name="customer_id")
 
 
 def labels(dataset, as_of, horizon_days: int, population=None, codes: CustomerCodes | None = None,
-           refund_window_days: int = 30) -> pd.DataFrame:
+           config: FeatureConfig | None = None) -> pd.DataFrame:
     """Per customer (default: `snapshot_population`): what happens in [as_of, as_of + horizon_days).
 
     churned: a cancellation in the window (contractual) or no purchase in it (non-contractual);
@@ -54,14 +58,15 @@ def labels(dataset, as_of, horizon_days: int, population=None, codes: CustomerCo
     `cxmodels.features.refunds`); future_spend: sum of amounts, net of refunds.
     """
     _check_horizon(horizon_days)
+    config = config or FeatureConfig()
     codes = codes if codes is not None else CustomerCodes(dataset)
-    population = (snapshot_population(dataset, as_of, codes, refund_window_days) if population is None
+    population = (snapshot_population(dataset, as_of, codes, config) if population is None
                   else as_population(population))
     n, start = len(population), to_ns(as_of)
     end = start + int(horizon_days) * DAY_NS
     window = select_rows(dataset.transactions, codes("transactions"), population, start, end)
     amount = window.numbers("amount")
-    bought = _purchases(window, amount, refund_window_days)
+    bought = _purchases(window, amount, config.refund_window_days)
     future_purchases = count(distinct_days(window.code[bought], window.time[bought])[0], n)
     if dataset.is_contractual:
         cancelled = select_rows(dataset.cancellations, codes("cancellations"), population, start, end)
@@ -106,12 +111,11 @@ def build_snapshots(dataset, as_of_dates, horizon_days: int, config: FeatureConf
     if late:
         raise DataError(f"label windows of {horizon_days} days from {late} end after the data ({end})")
     codes = CustomerCodes(dataset)
-    window = (config or FeatureConfig()).refund_window_days
     frames = []
     for stamp in stamps:
-        population = snapshot_population(dataset, stamp, codes, window)
+        population = snapshot_population(dataset, stamp, codes, config)
         features = build_features(dataset, stamp, config, population, codes)
-        frame = features.join(labels(dataset, stamp, horizon_days, population, codes, window)).reset_index()
+        frame = features.join(labels(dataset, stamp, horizon_days, population, codes, config)).reset_index()
         frame.insert(0, "as_of", stamp.as_unit("ns"))  # the contract's datetime dtype
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
