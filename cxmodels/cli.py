@@ -230,8 +230,8 @@ def train(
     metrics = result.metrics
     typer.echo(f"\nRun {result.run_id}: churn ROC-AUC {metrics['churn_roc_auc']:.4f}, top-decile lift "
                f"{metrics['churn_top_decile_lift']:.2f}; CLV normalized Gini {metrics['clv_normalized_gini']:.4f}")
-    for promotion in result.promotions:
-        typer.echo(promotion.summary())
+    for line in (*result.notes, *(promotion.summary() for promotion in result.promotions)):
+        typer.echo(line)
     typer.echo(f"Report: {result.report_path}")
     typer.echo(f"MLflow UI: {ui_command(result.tracking_uri)}")
 
@@ -272,11 +272,16 @@ def score(
 
 
 def _latest_batch(config: Path | None, store: str | None):
-    """The score store and its latest complete batch; StoreError when there is none."""
+    """The score store and its latest complete batch (StoreError when there is none); says on stderr when its churn
+    risk comes from the small-data fallback model."""
     from serving.store import ScoreStore
 
     scores = ScoreStore(store or _serving_config(config).store.url)
-    return scores, scores.batch()
+    batch = scores.batch()
+    if batch.metadata.get("churn_model") == "AdditiveChurnModel":
+        typer.echo("Note: churn risk in this batch comes from the small-data fallback model (AdditiveChurnModel, "
+                   "see the training report): the segments built on churn risk are rough.", err=True)
+    return scores, batch
 
 
 segments_app = typer.Typer(help="Segment lists for marketing, from the latest batch of the score store.",
