@@ -32,6 +32,7 @@ from training.search import fit_best, small_data
 from training.snapshots import SnapshotPlan, plan_snapshots
 
 STEPS = 7  # the `with steps(...)` blocks of `train`
+FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over
 
 
@@ -154,11 +155,13 @@ class _Baseline:
 
 @dataclass(frozen=True)
 class _Evaluation:
-    """Held-out metrics and figures, and the score each registered model is promoted on: {name: (metric, value)}."""
+    """Held-out metrics, figures and tables, and the score each registered model is promoted on:
+    {name: (metric, value)}."""
 
     metrics: dict
     figures: dict
     scores: dict
+    tables: dict
 
 
 def _load(data_dir, as_of, config: TrainingConfig) -> _Data:
@@ -231,8 +234,8 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
     predictions[f"baseline: {baseline.name}"] = baseline.probabilities
     rows = held_out.X_test.sample(min(len(held_out.X_test), IMPORTANCE_ROWS), random_state=config.seed)
     metrics, figures = churn_evaluation(held_out.y_test, predictions, churn.feature_importance(rows), config.features)
-    clv_metrics, clv_figures = clv_evaluation(clv.model, clv.summary, clv.actual, data.dataset.transactions,
-                                              data.plan.test_as_of, config.snapshots.horizon_days)
+    clv_metrics, clv_figures, frequency = clv_evaluation(clv.model, clv.summary, clv.actual, data.dataset.transactions,
+                                                         data.plan.test_as_of, config.snapshots.horizon_days)
     metrics |= clv_metrics | {"churn_trees": churn.best_iteration_,
                               "churn_prediction_spread": float(np.std(predictions["new model"]))}
     metrics |= {f"churn_baseline_{name}": value for name, value in
@@ -241,7 +244,7 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
               registry.CLV_MODEL: ("normalized_gini", metrics["clv_normalized_gini"])}
     metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
                 for name, (metric, _) in scores.items() if champions[name].score is not None}
-    return _Evaluation(metrics, figures | clv_figures, scores)
+    return _Evaluation(metrics, figures | clv_figures, scores, {FREQUENCY_TABLE: frequency})
 
 
 def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV, config: TrainingConfig) -> dict:
@@ -270,6 +273,8 @@ def _log_run(experiment_id: str, params: dict, churn, trials: list[dict], evalua
     mlflow.log_dict({"features": [str(name) for name in churn.feature_names_in_]}, "features.json")
     for name, figure in evaluation.figures.items():
         mlflow.log_figure(figure, f"figures/{name.replace(' ', '_')}.png")
+    for name, table in evaluation.tables.items():
+        mlflow.log_text(table.to_csv(), f"tables/{name.replace(' ', '_')}.csv")
 
 
 def _register(churn, clv: _CLV, held_out: _HeldOut) -> dict[str, str]:
@@ -325,7 +330,7 @@ def _write_report(run_id: str, params: dict, evaluation: _Evaluation, promotions
                   config: TrainingConfig) -> Path:
     """The HTML report under config.report_dir, also logged as the run's artifact."""
     report = render_report(f"cxmodels training run {run_id}",
-                           _report_sections(params, evaluation.metrics, promotions, notes), evaluation.figures)
+                           _report_sections(params, evaluation, promotions, notes), evaluation.figures)
     path = Path(config.report_dir) / f"train-{run_id}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report)
@@ -406,7 +411,8 @@ def _data_start(dataset) -> pd.Timestamp:
     return dataset.transactions["timestamp"].min()
 
 
-def _report_sections(params: dict, metrics: dict, promotions, notes: tuple[str, ...]) -> dict[str, dict]:
+def _report_sections(params: dict, evaluation: _Evaluation, promotions, notes: tuple[str, ...]) -> dict:
     promotion_rows = {p.model: p.summary() for p in promotions}
     sections = {"Notes": {f"note {number}": note for number, note in enumerate(notes, 1)}} if notes else {}
-    return sections | {"Promotion": promotion_rows, "Metrics on the held-out snapshot": metrics, "Parameters": params}
+    return sections | {"Promotion": promotion_rows, "Metrics on the held-out snapshot": evaluation.metrics,
+                       **evaluation.tables, "Parameters": params}
