@@ -22,6 +22,7 @@ from cxmodels.errors import DataError
 from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.metrics.classification import churn_report, roc_auc
+from cxmodels.metrics.links import link_table
 from cxmodels.models import BGNBDChurnBaseline, BTYDFitError, BTYDModel, select_btyd_model
 from training import registry, tracking
 from training.config import TrainingConfig
@@ -33,6 +34,7 @@ from training.snapshots import SnapshotPlan, plan_snapshots
 
 STEPS = 7  # the `with steps(...)` blocks of `train`
 FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
+LINK_TABLE = "Churn by experience on the held-out snapshot"
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over
 
 
@@ -244,7 +246,8 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
               registry.CLV_MODEL: ("normalized_gini", metrics["clv_normalized_gini"])}
     metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
                 for name, (metric, _) in scores.items() if champions[name].score is not None}
-    return _Evaluation(metrics, figures | clv_figures, scores, {FREQUENCY_TABLE: frequency})
+    links = link_table(data.dataset, data.plan.test_as_of, config.snapshots.horizon_days, config.features)
+    return _Evaluation(metrics, figures | clv_figures, scores, {FREQUENCY_TABLE: frequency, LINK_TABLE: links})
 
 
 def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV, config: TrainingConfig) -> dict:
