@@ -92,8 +92,8 @@ class SafeguardSettings:
 
     With fewer than `min_training_rows` training rows, or fewer than `min_class_rows` of the rarer label,
     the churn model is `AdditiveChurnModel` (boosted stumps) instead of the configured LightGBM. A churn
-    model is promoted only when its held-out ROC-AUC beats its baseline's by `min_auc_gain` and its Brier
-    score is no worse; the baseline is BG/NBD's P(no purchase) for purchase-only data, the training churn
+    model is promoted only when its held-out ROC-AUC beats its baseline's by `min_auc_gain` and by more than
+    1.645 standard errors of the gain (DeLong: not a chance result), and its Brier score is no worse; the baseline is BG/NBD's P(no purchase) for purchase-only data, the training churn
     rate for contractual data. A model that gives everyone the same probability is never promoted."""
 
     min_training_rows: int = 2000

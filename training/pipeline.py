@@ -21,7 +21,7 @@ from cxmodels.data import load_dataset
 from cxmodels.errors import DataError
 from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS
-from cxmodels.metrics.classification import churn_report, roc_auc
+from cxmodels.metrics.classification import churn_report, roc_auc, roc_auc_difference
 from cxmodels.metrics.links import link_table
 from cxmodels.models import BGNBDChurnBaseline, BTYDFitError, BTYDModel, select_btyd_model
 from training import registry, tracking
@@ -35,6 +35,7 @@ from training.snapshots import SnapshotPlan, plan_snapshots
 STEPS = 7  # the `with steps(...)` blocks of `train`
 FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
 LINK_TABLE = "Churn by experience on the held-out snapshot"
+ONE_SIDED_95 = 1.645  # standard errors a gain over the baseline must clear: not a chance result on this snapshot
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over
 
 
@@ -242,6 +243,8 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
                               "churn_prediction_spread": float(np.std(predictions["new model"]))}
     metrics |= {f"churn_baseline_{name}": value for name, value in
                 churn_report(held_out.y_test, baseline.probabilities).items() if name in ("roc_auc", "brier")}
+    gain, error = roc_auc_difference(held_out.y_test, predictions["new model"], baseline.probabilities)
+    metrics |= {"churn_auc_gain_over_baseline": gain, "churn_auc_gain_standard_error": error}
     scores = {registry.CHURN_MODEL: ("roc_auc", metrics["churn_roc_auc"]),
               registry.CLV_MODEL: ("normalized_gini", metrics["clv_normalized_gini"])}
     metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
@@ -299,9 +302,11 @@ def _churn_refusal(metrics: dict, baseline: str, safeguards) -> str | None:
         return "it gives every customer the same churn probability"
     auc, brier = metrics["churn_roc_auc"], metrics["churn_brier"]
     base_auc, base_brier = metrics["churn_baseline_roc_auc"], metrics["churn_baseline_brier"]
-    if auc < base_auc + safeguards.min_auc_gain or brier > base_brier:
-        return (f"it does not beat its baseline, {baseline}, on the held-out snapshot (ROC-AUC {auc:.4f} against "
-                f"{base_auc:.4f} + {safeguards.min_auc_gain}, Brier {brier:.4f} against {base_brier:.4f})")
+    gain, error = metrics["churn_auc_gain_over_baseline"], metrics["churn_auc_gain_standard_error"]
+    if gain < safeguards.min_auc_gain or gain - ONE_SIDED_95 * error <= 0 or brier > base_brier:
+        return (f"it does not beat its baseline, {baseline}, on the held-out snapshot: ROC-AUC {auc:.4f} against "
+                f"{base_auc:.4f} (a gain of {gain:+.4f} +- {error:.4f}; needed: at least {safeguards.min_auc_gain} "
+                f"and more than {ONE_SIDED_95} standard errors), Brier {brier:.4f} against {base_brier:.4f}")
     return None
 
 
@@ -347,7 +352,7 @@ def model_input(X: pd.DataFrame) -> pd.DataFrame:
     frame = X.drop(columns="as_of", errors="ignore").reset_index(drop=True)
     for name in frame.columns:
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
-            frame[name] = frame[name].astype(object)
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
         elif pd.api.types.is_integer_dtype(frame[name].dtype):
             frame[name] = frame[name].astype(float)
     return frame

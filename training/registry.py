@@ -13,7 +13,8 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types.schema import ColSpec, Schema
 from mlflow.tracking import MlflowClient
 
 import cxmodels
@@ -48,7 +49,7 @@ def log_model(estimator, wrapper, name: str, input_example: pd.DataFrame, output
         path.write_bytes(pickle.dumps(estimator))
         info = mlflow.pyfunc.log_model(
             name=name.removeprefix("cxmodels-"), python_model=wrapper, artifacts={ESTIMATOR_ARTIFACT: str(path)},
-            signature=infer_signature(input_example, output_example), input_example=input_example,
+            signature=_signature(input_example, output_example), input_example=input_example,
             registered_model_name=name, pip_requirements=_requirements(),
             metadata={"features": list(features), "cxmodels_version": cxmodels.__version__},
         )
@@ -82,6 +83,16 @@ def set_aliases(name: str, new_version: str, promote: bool) -> None:
     client.set_registered_model_alias(name, CHALLENGER, new_version)
     if promote:
         client.set_registered_model_alias(name, CHAMPION, new_version)
+
+
+def _signature(input_example: pd.DataFrame, output_example: pd.DataFrame) -> ModelSignature:
+    """The signature inferred from the examples, with text (object) columns typed string: a text column the
+    few example rows leave empty would otherwise be inferred as a number, or as anything."""
+    signature = infer_signature(input_example, output_example)
+    text = {name for name in input_example.columns if input_example[name].dtype == object}
+    inputs = [ColSpec("string", spec.name, required=spec.required) if spec.name in text else spec
+              for spec in signature.inputs.inputs]
+    return ModelSignature(Schema(inputs), signature.outputs)
 
 
 def _requirements() -> list[str]:

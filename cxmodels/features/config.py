@@ -22,6 +22,8 @@ class FeatureConfig:
         (`cxmodels.features.refunds`).
     active_days: in a purchase-only world, a customer whose last purchase is more than this many days before
         the cut-off has lapsed: no churn label or probability, still a CLV (0: nobody lapses).
+    comment_topics: {topic: [keywords]} added to the built-in keyword map of the comment topics
+        (`cxmodels.features.comments`).
     """
 
     windows: tuple[int, ...] = (30, 90, 180)
@@ -32,10 +34,18 @@ class FeatureConfig:
     attributes: tuple[str, ...] = ()
     refund_window_days: int = 30
     active_days: int = 365
+    comment_topics: tuple = ()
 
     def __post_init__(self) -> None:
         for name in ("windows", "trend_windows", "attributes"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+        topics = self.comment_topics
+        pairs = topics.items() if isinstance(topics, dict) else topics
+        try:
+            object.__setattr__(self, "comment_topics", tuple((str(name), tuple(map(str, words))) for name, words in pairs))
+        except (TypeError, ValueError):
+            raise ConfigError(f"FeatureConfig.comment_topics must map topic names to lists of keywords, e.g. "
+                              f'{{shipping = ["late", "lost"]}}, got {topics!r}') from None
         for name in ("windows", "trend_windows"):
             days = getattr(self, name)
             if not days or len(set(days)) != len(days) or any(int(d) != d or d <= 0 for d in days):

@@ -77,13 +77,20 @@ class ScoreRequest(BaseModel):
         return value
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The tables sent; an interaction table not sent is empty (none known), so every feature is built."""
-        return {name: pd.DataFrame(rows) if rows else _empty(name)
+        """The tables sent; an interaction table not sent is empty (none known), so every feature is built. An
+        optional column no row sends is missing throughout (JSON clients leave out null fields)."""
+        return {name: _with_optional_columns(name, pd.DataFrame(rows) if rows else _empty(name))
                 for name in TABLES if (rows := getattr(self, name)) is not None or name in INTERACTIONS}
 
 
 def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series([], dtype=object) for column in CONTRACT[name].required})
+
+
+def _with_optional_columns(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    missing = [column for column in CONTRACT[name].optional if column not in frame.columns]
+    return frame.assign(**{column: pd.Series([None] * len(frame), index=frame.index, dtype=object)
+                           for column in missing})
 
 
 def _contract_error(problems) -> ApiError:
