@@ -103,10 +103,11 @@ class ValidationReport:
         set_aside = "quarantined" if self.quarantine_dir is not None else "rejected"
         lines = [f"Validation of {self.path}", ""]
         if self.tables:
-            lines.append(f"  {'table':<14} {'file':<24} {'read':>13} {'accepted':>13} {set_aside:>13}")
+            width = max(24, *(len(c.file) for c in self.tables.values()))
+            lines.append(f"  {'table':<14} {'file':<{width}} {'read':>13} {'accepted':>13} {set_aside:>13}")
             for name, c in self.tables.items():
                 shown = c.quarantined if self.quarantine_dir is not None else c.rejected
-                lines.append(f"  {name:<14} {c.file:<24} {c.read:>13,} {c.accepted:>13,} {shown:>13,}")
+                lines.append(f"  {name:<14} {c.file:<{width}} {c.read:>13,} {c.accepted:>13,} {shown:>13,}")
             lines.append("")
         if self.problems:
             lines.append(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}:")
