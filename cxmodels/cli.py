@@ -49,9 +49,16 @@ app = typer.Typer(
 
 @app.callback()
 def main(ctx: typer.Context,
-         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False) -> None:
+         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False,
+         verbose: Annotated[bool, typer.Option(
+             "--verbose", help="Show the libraries' logs, warnings and download bars (MLflow, its database) "
+                               "instead of writing them to mlruns/cxmodels.log.")] = False) -> None:
     """Churn, customer lifetime value and CX KPIs from customer interaction logs."""
     ctx.meta[DEBUG] = debug
+    if not verbose:
+        from cxmodels.console import quiet
+
+        quiet(uses_mlflow=ctx.invoked_subcommand in ("train", "score"))
 
 sample_app = typer.Typer(help="Write real sample datasets in the contract format.", no_args_is_help=True)
 app.add_typer(sample_app, name="sample")

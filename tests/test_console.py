@@ -1,0 +1,51 @@
+"""Quiet by default: a command shows its own lines and progress bars; the libraries' chatter goes to a log file."""
+
+import logging
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+from cxmodels.console import quiet
+from cxmodels.errors import CxmodelsWarning
+from cxmodels.simulate import simulate, write_world
+
+CLI = [sys.executable, "-c", "from cxmodels.cli import app; app()"]
+CHATTER = ("CloudPickle", "Downloading artifacts", "Creating initial MLflow database tables",
+           "Successfully registered model")
+
+
+def test_train_and_score_print_results_and_bars_and_log_the_rest(tmp_path):
+    write_world(simulate(500, seed=2), tmp_path / "world")
+    train = subprocess.run([*CLI, "train", "world"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert train.returncode == 0, train.stderr
+    score = subprocess.run([*CLI, "score", "world", "--out", "scores.parquet"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300)
+    assert score.returncode == 0, score.stderr
+    shown = train.stdout + train.stderr + score.stdout + score.stderr
+    assert not [line for line in CHATTER if line in shown], shown
+    assert "cxmodels-churn v1" in train.stdout and "train: " in train.stderr and "Scored 469 customers" in score.stdout
+    log = (tmp_path / "mlruns" / "cxmodels.log").read_text()
+    assert all(line in log for line in ("CloudPickle", "Creating initial MLflow database tables",
+                                        "Successfully registered model 'cxmodels-churn'"))
+
+
+def test_cxmodels_warnings_stay_on_the_console_and_others_go_to_the_log(tmp_path, capsys, monkeypatch):
+    for variable in ("MLFLOW_CONFIGURE_LOGGING", "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"):
+        monkeypatch.setenv(variable, "false")  # restored after the test
+    loggers = {name: (logging.getLogger(name).handlers, logging.getLogger(name).propagate,
+                      logging.getLogger(name).level)
+               for name in ("mlflow", "sqlalchemy.engine", "alembic", "huey", "py.warnings")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        quiet(tmp_path / "logs" / "cxmodels.log")
+        warnings.warn("worth knowing", CxmodelsWarning)
+        warnings.warn("library noise", FutureWarning)
+        logging.getLogger("mlflow.store").info("Updating database tables")
+    for name, (handlers, propagate, level) in loggers.items():
+        logger = logging.getLogger(name)
+        logger.handlers, logger.propagate = handlers, propagate
+        logger.setLevel(level)
+    assert "Warning: worth knowing" in capsys.readouterr().err
+    log = Path(tmp_path / "logs" / "cxmodels.log").read_text()
+    assert "FutureWarning: library noise" in log and "Updating database tables" in log and "worth knowing" not in log
