@@ -212,7 +212,8 @@ def _parsed(name: str, raw: pd.DataFrame, rules: TableMapping) -> tuple[dict[str
             parsed[column] = Parsed(times.values, [(column, times.rule, times.unparsed)])
             if times.ambiguous or times.nonexistent:
                 warnings.append(Problem(WARNING, name, column, describe_clock_changes(
-                    times.ambiguous, times.nonexistent, rules.timezone), times.ambiguous + times.nonexistent))
+                    times.ambiguous, times.nonexistent, rules.timezone), times.ambiguous + times.nonexistent,
+                    hint="the rule: docs/bring-your-own-data.md#time-zones"))
         elif column in NUMBER_KINDS and (local_numbers or column == "score" and rules.scales):
             values, unparsed = _number(raw[column], rules)
             parsed[column] = Parsed(values, [(column, PARSE_RULES["float"], unparsed)])

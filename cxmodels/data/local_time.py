@@ -157,7 +157,7 @@ def _localized(values: pd.Series, naive: np.ndarray, zone: str, unparsed: np.nda
 def describe_clock_changes(ambiguous: int, nonexistent: int, zone: str) -> str:
     """The report's words for the local times that fell in a clock change."""
     parts = [f"{ambiguous:,} ambiguous (read as the first occurrence)"] if ambiguous else []
-    parts += [f"{nonexistent:,} that do not exist (read with the offset before the change)"] if nonexistent else []
-    return (f"local times in a clock change of {zone}: {' and '.join(parts)} "
-            "(docs/bring-your-own-data.md#time-zones)")
+    parts += [f"{nonexistent:,} that do{'es' * (nonexistent == 1)} not exist (read with the offset before the "
+              "change)"] if nonexistent else []
+    return f"local times in a clock change of {zone}: {' and '.join(parts)}"
 

@@ -35,7 +35,6 @@ REPEATED_ROW = "exact duplicate of an earlier row; the first copy is kept"
 REPEATED_CUSTOMER = "must be unique; the first valid row is kept"
 UNKNOWN_CUSTOMER = "must be a customer_id of the customers table"
 REPEATED_HEADER = "repeats the header row (were files joined together?): delete these lines"
-UNKNOWN_EVENTS = "names outside the event vocabulary (docs/data-contract.md#event-names) count as digital activity only"
 UNKNOWN_EVENTS_FIX = ("map them onto the standard names with values.event in an import mapping "
                       "(docs/bring-your-own-data.md), or add intent events to [features] intent_events")
 
@@ -207,7 +206,8 @@ def _warnings(name: str, accepted: pd.DataFrame) -> list[Problem]:
     if not unknown:
         return []
     examples = [{"value": event, "rows": rows} for event, rows in list(unknown.items())[:MAX_EVENT_NAMES]]
-    rule = f"{len(unknown):,} {UNKNOWN_EVENTS}"
+    rule = (f"{len(unknown):,} event name{'s' if len(unknown) != 1 else ''} outside the event vocabulary "
+            "(docs/data-contract.md#event-names): counted as digital activity only")
     return [Problem(WARNING, name, "event", rule, sum(unknown.values()), examples, UNKNOWN_EVENTS_FIX)]
 
 

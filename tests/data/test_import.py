@@ -158,7 +158,7 @@ def test_names_outside_the_event_vocabulary_are_a_warning_with_counts(tmp_path):
     (warning,) = result.report.warnings
     assert (warning.kind, warning.table, warning.column, warning.rows) == (WARNING, "events", "event", 3)
     assert warning.examples == [{"value": "Sign In", "rows": 2}, {"value": "Wishlist", "rows": 1}]
-    assert "2 names outside the event vocabulary" in result.report.to_text() and "values.event" in warning.hint
+    assert "2 event names outside the event vocabulary" in result.report.to_text() and "values.event" in warning.hint
     validated = CliRunner().invoke(app, ["validate", str(tmp_path / "out")])
     assert validated.exit_code == 0 and "'Wishlist' (1 row)" in validated.output  # a warning keeps exit 0
 
@@ -254,7 +254,7 @@ def test_clock_changes_in_an_import_are_a_warning_not_an_error(tmp_path):
     mapping = parse_mapping({"transactions": {"source": "t.csv", "timezone": "Europe/London"}})
     report = import_dataset(tmp_path, mapping, tmp_path / "out").report
     assert report.exit_code == 0 and [w.rows for w in report.warnings] == [2]
-    assert "1 ambiguous (read as the first occurrence) and 1 that do not exist" in report.warnings[0].rule
+    assert "1 ambiguous (read as the first occurrence) and 1 that does not exist" in report.warnings[0].rule
     assert load_dataset(tmp_path / "out").transactions["timestamp"].tolist() == [
         pd.Timestamp("2024-10-27 00:30", tz="UTC"), pd.Timestamp("2024-03-31 01:30", tz="UTC")]
 
