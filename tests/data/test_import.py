@@ -308,3 +308,30 @@ def test_import_refuses_to_write_over_the_export_or_beside_other_tables(tmp_path
     (tmp_path / "o" / "events.parquet").write_bytes(b"")
     with pytest.raises(DataError, match="already holds events.parquet"):
         import_dataset(tmp_path, mapping, tmp_path / "o")
+
+
+def test_the_keys_of_the_issue_work_exactly_as_written(tmp_path):
+    (tmp_path / "mapping.toml").write_text(textwrap.dedent('''\
+        [transactions]
+        source = "orders.csv"
+
+        [contacts]
+        source = "tickets.csv"              # a file or a glob ("clickstream/*.parquet")
+        timezone = "America/New_York"       # naive timestamps are local times in this zone (default UTC)
+        timestamp_format = "%m/%d/%Y %H:%M:%S"   # optional
+        columns = { customer_id = "requester", timestamp = "created", channel = "via", case_id = "ticket", resolved = "solved" }
+        values.channel = { "Voice" = "phone", "Live Chat" = "chat" }   # source value -> contract value
+    '''))
+    (tmp_path / "orders.csv").write_text("customer_id,timestamp,amount\nann,2024-06-01,20\n")
+    (tmp_path / "tickets.csv").write_text("ticket,requester,created,via,solved\n7,ann,06/02/2024 09:30:00,Voice,no\n"
+                                          "7,ann,06/03/2024 16:00:00,Live Chat,yes\n8,ann,06/04/2024 08:00:00,Email,\n")
+    result = CliRunner().invoke(app, ["import", str(tmp_path), "--mapping", str(tmp_path / "mapping.toml"),
+                                      "--out", str(tmp_path / "dataset")])
+    assert result.exit_code == 0, result.output
+    contacts = load_dataset(tmp_path / "dataset").contacts
+    assert contacts["channel"].tolist() == ["phone", "chat", "email"]
+    assert contacts["case_id"].tolist() == ["7", "7", "8"]
+    assert contacts["resolved"].tolist() == [False, True, pd.NA]
+    assert contacts["timestamp"].tolist() == [pd.Timestamp("2024-06-02 13:30", tz="UTC"),
+                                              pd.Timestamp("2024-06-03 20:00", tz="UTC"),
+                                              pd.Timestamp("2024-06-04 12:00", tz="UTC")]
