@@ -42,7 +42,7 @@ class ImportResult:
     grouped: dict[str, str] = field(default_factory=dict)
 
 
-class _Unusable(Exception):
+class _Unusable(DataError):
     """A table that cannot be prepared: its structural problems."""
 
     def __init__(self, problems: list[Problem]):
