@@ -13,7 +13,7 @@ SYNONYMS = {
     "customer_id": ("customer", "client", "user", "account", "member", "buyer", "requester", "cust"),
     "timestamp": ("time", "date", "created", "occurred", "datetime", "when"),
     "signup_date": ("signup", "registered", "joined", "created"),
-    "amount": ("amount", "total", "revenue", "sales", "spend", "value", "price"),
+    "amount": ("amount", "total", "revenue", "sales", "spend", "value"),
     "channel": ("channel", "via", "medium", "source"),
     "survey": ("survey", "type", "question"),
     "score": ("score", "rating", "answer", "response"),
@@ -22,6 +22,7 @@ SYNONYMS = {
 _CURRENCY = re.compile(r"[$€£¥₹]|\b(USD|EUR|GBP|CHF|JPY)\b", re.IGNORECASE)
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}([,' ]\d{3})+(\.\d+)?|[+-]?\d{1,3}(\.\d{3})+(,\d+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_OTHER_DATE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}[ -][A-Za-z]{3}[ -]\d{4}|\d{8}")
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -68,6 +69,14 @@ def number_hint(values) -> str | None:
         return None
     return (f"{' and '.join(fix for fix, _ in fixes)} (1234.5, not $1,234.50), or import the file with "
             f"{' and '.join(key for _, key in fixes)} in its mapping table ({GUIDE})")
+
+
+def datetime_hint(values) -> str | None:
+    """The fix for dates written in another format than ISO 8601 (12/31/2024, 31.12.2024, 31 Dec 2024)."""
+    if not any(_OTHER_DATE.search(str(v)) for v in values if v is not None):
+        return None
+    return ("write date-times as ISO 8601 (2024-12-31 14:05:00), or import the file with timestamp_format (and "
+            f"timezone for local times) in its mapping ({GUIDE})")
 
 
 def header_hint(header: list[str]) -> str | None:

@@ -23,7 +23,7 @@ from cxmodels.data.coerce import PARSE_RULES, coerce_attribute, coerce_column
 from cxmodels.data.contract import COLUMN_KINDS, INTEGER_SURVEYS, SURVEY_SCALES, TABLES
 from cxmodels.data.codes import to_arrow
 from cxmodels.data.dataset import Dataset
-from cxmodels.data.hints import missing_column_hint, number_hint
+from cxmodels.data.hints import datetime_hint, missing_column_hint, number_hint
 from cxmodels.data.io import write_tables
 from cxmodels.data.load import UnreadableTable, find_table_files, read_table
 from cxmodels.data.report import (EXIT_OK, ROW, STRUCTURAL, WARNING, DataValidationError, Problem, TableCount,
@@ -387,8 +387,11 @@ def _problem(table: str, raw: pd.DataFrame, column: str | None, rule: str, mask:
     if column is not None:
         for example, p in zip(examples, shown):
             example["value"] = _plain(raw[column].iloc[p]) if column in raw.columns else None
-    hint = number_hint([e["value"] for e in examples]) if rule == PARSE_RULES["float"] else None
+    hint = _HINTS[rule]([e["value"] for e in examples]) if rule in _HINTS else None
     return Problem(ROW, table, column, rule, len(positions), examples, hint)
+
+
+_HINTS = {PARSE_RULES["float"]: number_hint, PARSE_RULES["datetime"]: datetime_hint}
 
 
 def _plain(value):

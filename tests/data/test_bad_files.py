@@ -105,3 +105,9 @@ def test_a_zero_byte_file_says_it_is_empty(tmp_path, name):
     for report in validated(folder_with(tmp_path, b"", name)):
         problem = only(report, STRUCTURAL)
         assert problem.table == name.split(".")[0] and "the file is empty (0 bytes)" in problem.rule
+
+
+def test_dates_in_another_format_say_how_to_write_or_import_them(tmp_path):
+    report = validate_dataset(folder_with(tmp_path, b"customer_id,timestamp,amount\n1,12/31/2024,5\n")).report
+    problem = only(report, ROW)
+    assert problem.rule == PARSE_RULES["datetime"] and "ISO 8601" in problem.hint and "timestamp_format" in problem.hint
