@@ -58,7 +58,7 @@ def main(ctx: typer.Context,
     if not verbose:
         from cxmodels.console import quiet
 
-        quiet(uses_mlflow=ctx.invoked_subcommand in ("train", "score"))
+        ctx.with_resource(quiet(uses_mlflow=ctx.invoked_subcommand in ("train", "score")))
 
 sample_app = typer.Typer(help="Write real sample datasets in the contract format.", no_args_is_help=True)
 app.add_typer(sample_app, name="sample")

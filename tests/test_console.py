@@ -6,7 +6,10 @@ import sys
 import warnings
 from pathlib import Path
 
-from cxmodels.console import quiet
+from typer.testing import CliRunner
+
+from cxmodels.cli import app
+from cxmodels.console import LOGGERS, quiet
 from cxmodels.errors import CxmodelsWarning
 from cxmodels.simulate import simulate, write_world
 
@@ -31,22 +34,17 @@ def test_train_and_score_print_results_and_bars_and_log_the_rest(tmp_path):
                                         "Successfully registered model 'cxmodels-churn'"))
 
 
-def test_cxmodels_warnings_stay_on_the_console_and_others_go_to_the_log(tmp_path, capsys, monkeypatch):
-    for variable in ("MLFLOW_CONFIGURE_LOGGING", "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"):
-        monkeypatch.setenv(variable, "false")  # restored after the test
-    loggers = {name: (logging.getLogger(name).handlers, logging.getLogger(name).propagate,
-                      logging.getLogger(name).level)
-               for name in ("mlflow", "sqlalchemy.engine", "alembic", "huey", "py.warnings")}
+def test_cxmodels_warnings_stay_on_the_console_and_others_go_to_the_log_while_quiet(tmp_path, capsys):
+    before = {name: (logging.getLogger(name).handlers, logging.getLogger(name).level) for name in LOGGERS}
     with warnings.catch_warnings():
         warnings.simplefilter("always")
-        quiet(tmp_path / "logs" / "cxmodels.log")
-        warnings.warn("worth knowing", CxmodelsWarning)
-        warnings.warn("library noise", FutureWarning)
-        logging.getLogger("mlflow.store").info("Updating database tables")
-    for name, (handlers, propagate, level) in loggers.items():
-        logger = logging.getLogger(name)
-        logger.handlers, logger.propagate = handlers, propagate
-        logger.setLevel(level)
+        with quiet(tmp_path / "logs" / "cxmodels.log"):
+            warnings.warn("worth knowing", CxmodelsWarning)
+            warnings.warn("library noise", FutureWarning)
+            logging.getLogger("mlflow.store").info("Updating database tables")
+        assert {name: (logging.getLogger(name).handlers, logging.getLogger(name).level) for name in LOGGERS} == before
+        assert CliRunner().invoke(app, ["validate", str(tmp_path)]).exit_code == 2  # a command sets up, then undoes
+        assert {name: (logging.getLogger(name).handlers, logging.getLogger(name).level) for name in LOGGERS} == before
     assert "Warning: worth knowing" in capsys.readouterr().err
     log = Path(tmp_path / "logs" / "cxmodels.log").read_text()
     assert "FutureWarning: library noise" in log and "Updating database tables" in log and "worth knowing" not in log
