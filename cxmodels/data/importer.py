@@ -56,7 +56,9 @@ def import_dataset(source: Path | str, mapping: Mapping, out_dir: Path | str,
     rows quarantined) write the contract tables to `out_dir` as Parquet."""
     source, out_dir = Path(source), Path(out_dir)
     _check_out_dir(source, mapping, out_dir)
-    inputs, problems, warnings, files = {}, [], [], {}
+    inputs, warnings, files = {}, [], {}
+    problems = [Problem(STRUCTURAL, name, None, f"required table is missing: add [{name}] to {mapping.origin}")
+                for name, spec in TABLES.items() if spec.is_required and name not in mapping.tables]
     for name in (name for name in TABLES if name in mapping.tables):
         rules = mapping.tables[name]
         try:

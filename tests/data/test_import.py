@@ -224,6 +224,12 @@ def test_an_unknown_key_in_a_mapping_file_is_a_usage_error_naming_it(tmp_path):
     assert result.exit_code == 2 and "contacts.time_zone" in result.output
 
 
+def test_a_mapping_without_transactions_is_structural(tmp_path):
+    (tmp_path / "t.csv").write_text("customer_id,timestamp,channel\n1,2024-01-01,chat\n")
+    report = import_dataset(tmp_path, parse_mapping({"contacts": {"source": "t.csv"}}), tmp_path / "out").report
+    assert only_structural(report).rule == "required table is missing: add [transactions] to the mapping"
+
+
 def test_a_mapped_column_the_file_lacks_is_structural_and_suggests_the_likely_one(tmp_path):
     (tmp_path / "t.csv").write_text("Requester,created,via\n1,2024-01-01,chat\n")
     mapping = parse_mapping({"transactions": {"source": "t.csv"},
