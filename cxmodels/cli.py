@@ -225,17 +225,30 @@ def kpis(
     out: Annotated[Path, typer.Option(help="Folder for kpis.csv and the trend charts (PNG).")],
     by: Annotated[str, typer.Option(help="Period: week, month or quarter.")] = "month",
     segment: Annotated[str | None, typer.Option(help="A `customers` column to split every KPI by.")] = None,
+    horizon_days: Annotated[int, typer.Option(min=1, help="Churn horizon of the experience-and-churn table.")] = 90,
 ) -> None:
-    """Compute the CX KPIs by period (and segment) with sample sizes and confidence intervals."""
+    """Compute the CX KPIs by period (and segment) with sample sizes and confidence intervals, and the churn rate
+    by experience band (NPS category, CES and CSAT bands, first-contact resolution, contacts per case, wait)."""
     from cxmodels.data import load_dataset
+    from cxmodels.errors import DataError
     from cxmodels.metrics.kpis import kpi_table
+    from cxmodels.metrics.links import link_table
     from cxmodels.plots import plot_kpi_trends
 
-    table = kpi_table(load_dataset(data_dir), by=by, segment=segment)
+    dataset = load_dataset(data_dir)
+    table = kpi_table(dataset, by=by, segment=segment)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "kpis.csv", index=False)
     charts = plot_kpi_trends(table, out)
     typer.echo(f"Wrote {out / 'kpis.csv'} ({len(table):,} rows) and {len(charts)} charts to {out}")
+    try:
+        links = link_table(dataset, horizon_days=horizon_days)
+    except DataError as error:
+        typer.echo(f"No experience-and-churn table: {error}", err=True)
+        return
+    links.to_csv(out / "churn_by_experience.csv", index=False)
+    typer.echo(f"Wrote {out / 'churn_by_experience.csv'}: churn in {horizon_days} days from {links.attrs['as_of']} "
+               f"by experience band ({len(links)} bands)")
 
 
 @app.command()
@@ -273,8 +286,8 @@ def train(
     metrics = result.metrics
     typer.echo(f"\nRun {result.run_id}: churn ROC-AUC {metrics['churn_roc_auc']:.4f}, top-decile lift "
                f"{metrics['churn_top_decile_lift']:.2f}; CLV normalized Gini {metrics['clv_normalized_gini']:.4f}")
-    for promotion in result.promotions:
-        typer.echo(promotion.summary())
+    for line in (*result.notes, *(promotion.summary() for promotion in result.promotions)):
+        typer.echo(line)
     typer.echo(f"Report: {result.report_path}")
     typer.echo(f"MLflow UI: {ui_command(result.tracking_uri)}")
 
@@ -315,11 +328,16 @@ def score(
 
 
 def _latest_batch(config: Path | None, store: str | None):
-    """The score store and its latest complete batch; StoreError when there is none."""
+    """The score store and its latest complete batch (StoreError when there is none); says on stderr when its churn
+    risk comes from the small-data fallback model."""
     from serving.store import ScoreStore
 
     scores = ScoreStore(store or _serving_config(config).store.url)
-    return scores, scores.batch()
+    batch = scores.batch()
+    if batch.metadata.get("churn_model") == "AdditiveChurnModel":
+        typer.echo("Note: churn risk in this batch comes from the small-data fallback model (AdditiveChurnModel, "
+                   "see the training report): the segments built on churn risk are rough.", err=True)
+    return scores, batch
 
 
 segments_app = typer.Typer(help="Segment lists for marketing, from the latest batch of the score store.",

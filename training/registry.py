@@ -59,9 +59,12 @@ MIN_IMPROVEMENT = 1e-9  # a challenger must beat the champion by more than float
 
 
 def decide(score: float, champion_score: float | None, promote: bool | None,
-           champion_error: str | None = None) -> tuple[bool, str]:
+           champion_error: str | None = None, refusal: str | None = None) -> tuple[bool, str]:
     """Whether the new version becomes champion, and why. A champion that cannot score the held-out
-    snapshot (`champion_error`, e.g. features it needs are gone) is replaced."""
+    snapshot (`champion_error`, e.g. features it needs are gone) is replaced. A `refusal` (the model is no
+    better than its baseline) keeps it a challenger whatever else holds, --promote included."""
+    if refusal is not None:
+        return False, f"not promoted{' despite --promote' if promote else ''}: {refusal}"
     if promote is not None:
         return promote, "promoted on request (--promote)" if promote else "kept as challenger on request (--no-promote)"
     if champion_error is not None:

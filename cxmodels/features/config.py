@@ -23,6 +23,10 @@ class FeatureConfig:
     intent_events: event names beyond the vocabulary's intent events (help_center, billing_page, cancel_page)
         that signal trouble, with the words the features and reasons use for them: {"pricing_page": "the
         pricing page"} gives pricing_page_share_<days>d.
+    refund_window_days: how long before a refund the order it cancels may be, when matched by amount
+        (`cxmodels.features.refunds`).
+    active_days: in a purchase-only world, a customer whose last purchase is more than this many days before
+        the cut-off has lapsed: no churn label or probability, still a CLV (0: nobody lapses).
     """
 
     windows: tuple[int, ...] = (30, 90, 180)
@@ -32,6 +36,8 @@ class FeatureConfig:
     value_period: str = "D"
     attributes: tuple[str, ...] = ()
     intent_events: tuple[tuple[str, str], ...] = ()
+    refund_window_days: int = 30
+    active_days: int = 365
 
     def __post_init__(self) -> None:
         for name in ("windows", "trend_windows", "attributes"):
@@ -59,6 +65,12 @@ class FeatureConfig:
         if self.value_period not in VALUE_PERIODS:
             raise ConfigError(f"FeatureConfig.value_period must be one of {tuple(VALUE_PERIODS)}, "
                              f"got {self.value_period!r}")
+        if int(self.refund_window_days) != self.refund_window_days or self.refund_window_days < 0:
+            raise ConfigError(f"FeatureConfig.refund_window_days must be whole days >= 0, got "
+                              f"{self.refund_window_days}")
+        if int(self.active_days) != self.active_days or self.active_days < 0:
+            raise ConfigError(f"FeatureConfig.active_days must be whole days >= 0 (0: nobody lapses), got "
+                              f"{self.active_days}")
         if len(set(self.attributes)) != len(self.attributes):
             raise ConfigError(f"FeatureConfig.attributes has duplicates: {self.attributes}")
 

@@ -107,7 +107,7 @@ def scored(champions, config, request: ScoreRequest, as_of: pd.Timestamp, batch_
         raise _contract_error(validated.report.problems)
     sent = set(pd.concat([frame["customer_id"] for frame in validated.dataset.tables.values()]))
     answer = {"as_of": as_of.isoformat(), "reference_batch_id": batch_id, "scores": [], "unscored": sorted(sent)}
-    if snapshot_population(validated.dataset, as_of).empty:  # e.g. no purchase before as_of
+    if snapshot_population(validated.dataset, as_of, config=champions.feature_config, lapsed=True).empty:
         return answer
     try:
         scores, _ = score(validated.dataset, champions, as_of, config, reference)
