@@ -35,7 +35,7 @@ values.plan = { "Plan B" = "basic", "Plan P" = "premium", "Plan S" = "standard" 
 [transactions]
 source = "orders/part-*.parquet"
 timezone = "Asia/Tokyo"
-columns = { customer_id = "user", timestamp = "ts", amount = "total", order_id = "Order No", channel = "Source" }
+columns = { customer_id = "user", timestamp = "ts", amount = "total", order_id = "Order No", channel = "Source", product_id = "SKU" }
 values.channel = { "Web Shop" = "web", "App" = "app", "Store" = "store" }
 decimal = ","
 thousands = "."
@@ -103,7 +103,8 @@ def write_export(dataset, folder):
     euros = ["€" + f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".") for amount in tx["amount"]]
     shop = {"web": "Web Shop", "app": "App", "store": "Store"}
     orders = pd.DataFrame({"user": tx["customer_id"], "ts": _local(tx["timestamp"], ZONES["transactions"]),
-                           "total": euros, "Order No": tx["order_id"], "Source": tx["channel"].map(shop)})
+                           "total": euros, "Order No": tx["order_id"], "Source": tx["channel"].map(shop),
+                           "SKU": tx["product_id"]})
     half = len(orders) // 2
     orders[:half].to_parquet(folder / "orders" / "part-1.parquet")
     orders[half:].to_parquet(folder / "orders" / "part-2.parquet")
