@@ -342,3 +342,13 @@ def test_the_keys_of_the_issue_work_exactly_as_written(tmp_path):
     assert contacts["timestamp"].tolist() == [pd.Timestamp("2024-06-02 13:30", tz="UTC"),
                                               pd.Timestamp("2024-06-03 20:00", tz="UTC"),
                                               pd.Timestamp("2024-06-04 12:00", tz="UTC")]
+
+
+def test_an_excel_export_without_openpyxl_says_what_to_install(tmp_path, monkeypatch):
+    def no_openpyxl(*args, **kwargs):
+        raise ImportError("Missing optional dependency 'openpyxl'.")
+
+    monkeypatch.setattr(pd, "read_excel", no_openpyxl)
+    (tmp_path / "sales.xlsx").write_bytes(b"PK")
+    report = import_dataset(tmp_path, parse_mapping({"transactions": {"source": "sales.xlsx"}}), tmp_path / "o").report
+    assert "reading Excel files needs openpyxl: pip install openpyxl" in only_structural(report).rule
