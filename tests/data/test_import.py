@@ -293,8 +293,8 @@ def only_structural(report):
 def test_an_excel_export_is_read_when_openpyxl_is_installed(tmp_path):
     pytest.importorskip("openpyxl")
     pd.DataFrame({"Customer": ["007", "8"], "Date": pd.to_datetime(["2024-01-05 10:00", "2024-02-01 11:30"]),
-                  "Total": [10.5, 3.0]}).to_excel(tmp_path / "sales.xlsx", index=False)
-    mapping = parse_mapping({"transactions": {"source": "sales.xlsx", "columns": {
+                  "Total": [10.5, 3.0]}).to_excel(tmp_path / "sales.xlsx", index=False, sheet_name="Sales")
+    mapping = parse_mapping({"transactions": {"source": "sales.xlsx", "sheet": "Sales", "columns": {
         "customer_id": "Customer", "timestamp": "Date", "amount": "Total"}}})
     assert import_dataset(tmp_path, mapping, tmp_path / "out").report.exit_code == 0
     tx = load_dataset(tmp_path / "out").transactions
@@ -352,3 +352,16 @@ def test_an_excel_export_without_openpyxl_says_what_to_install(tmp_path, monkeyp
     (tmp_path / "sales.xlsx").write_bytes(b"PK")
     report = import_dataset(tmp_path, parse_mapping({"transactions": {"source": "sales.xlsx"}}), tmp_path / "o").report
     assert "reading Excel files needs openpyxl: pip install openpyxl" in only_structural(report).rule
+
+
+def test_constants_fill_a_column_the_export_lacks_and_format_names_an_unusual_suffix(tmp_path):
+    (tmp_path / "orders.csv").write_text("customer_id,timestamp,amount\nann,2024-06-01,20\n")
+    (tmp_path / "ratings.dat").write_text("who;when;stars\nann;2024-06-02 10:00;4\nann;2024-06-03 10:00;7\n")
+    mapping = parse_mapping({"transactions": {"source": "orders.csv"},
+                             "surveys": {"source": "ratings.dat", "format": "csv", "delimiter": ";",
+                                         "constants": {"survey": "csat"},
+                                         "columns": {"customer_id": "who", "timestamp": "when", "score": "stars"}}})
+    result = import_dataset(tmp_path, mapping, tmp_path / "out", quarantine_dir=tmp_path / "q")
+    assert [(p.column, p.rule, p.rows) for p in result.report.problems] == [("score", "must be from 1 to 5 for csat", 1)]
+    surveys = load_dataset(tmp_path / "out").surveys
+    assert surveys[["survey", "score"]].values.tolist() == [["csat", 4.0]]
