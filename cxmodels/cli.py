@@ -49,9 +49,16 @@ app = typer.Typer(
 
 @app.callback()
 def main(ctx: typer.Context,
-         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False) -> None:
+         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False,
+         verbose: Annotated[bool, typer.Option(
+             "--verbose", help="Show the libraries' logs, warnings and download bars (MLflow, its database) "
+                               "instead of writing them to mlruns/cxmodels.log.")] = False) -> None:
     """Churn, customer lifetime value and CX KPIs from customer interaction logs."""
     ctx.meta[DEBUG] = debug
+    if not verbose:
+        from cxmodels.console import quiet
+
+        ctx.with_resource(quiet(uses_mlflow=ctx.invoked_subcommand in ("train", "score")))
 
 sample_app = typer.Typer(help="Write real sample datasets in the contract format.", no_args_is_help=True)
 app.add_typer(sample_app, name="sample")
@@ -75,11 +82,47 @@ def validate(
     from cxmodels.data.validate import validate_dataset
 
     result = validate_dataset(data_dir, quarantine_dir=quarantine)
-    typer.echo(result.report.to_text())
-    if report is not None:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(result.report.to_json())
-        typer.echo(f"JSON report written to {report}")
+    _show_report(result.report, report)
+    raise typer.Exit(result.report.exit_code)
+
+
+def _show_report(validation, path: Path | None) -> None:
+    """Print a validation report, and write it as JSON to `path` when given."""
+    typer.echo(validation.to_text())
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(validation.to_json())
+        typer.echo(f"JSON report written to {path}")
+
+
+@app.command("import")
+def import_(
+    source: Annotated[Path, typer.Argument(help="The export: a folder of files, or one file.")],
+    out: Annotated[Path, typer.Option(help="Dataset folder to write: one Parquet file per contract table.")],
+    mapping: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="TOML mapping of the export's files and columns "
+                                          "(docs/bring-your-own-data.md).")] = None,
+    preset: Annotated[str | None, typer.Option(help="A built-in mapping instead: online-retail.")] = None,
+    quarantine: Annotated[
+        Path | None, typer.Option(help="Write rejected rows here, with a `reason` column, and go on.")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Also write the report as JSON to this file.")] = None,
+) -> None:
+    """Turn an export (order lines, helpdesk tickets, web events, ...) into a contract dataset, validating as it
+    goes: the same report, quarantine and exit status as `validate`.
+    """
+    from cxmodels.data.importer import import_dataset
+    from cxmodels.data.mapping import load_mapping, preset_mapping
+
+    if (mapping is None) == (preset is None):
+        raise typer.BadParameter("give either --mapping FILE or --preset NAME")
+    rules = load_mapping(mapping) if mapping is not None else preset_mapping(preset)
+    result = import_dataset(source, rules, out, quarantine_dir=quarantine)
+    _show_report(result.report, report)
+    for table, text in result.grouped.items():
+        typer.echo(f"{table}: {text}")
+    if result.written:
+        typer.echo(f"Wrote {out}: {', '.join(path.name for path in result.written)}")
     raise typer.Exit(result.report.exit_code)
 
 

@@ -1,7 +1,9 @@
 """The settings of the feature builders."""
 
+import re
 from dataclasses import dataclass
 
+from cxmodels.data.vocabulary import INTENT_EVENTS
 from cxmodels.errors import ConfigError
 
 TIME_UNITS = {"days": 1, "weeks": 7}  # length of one unit in days
@@ -18,6 +20,9 @@ class FeatureConfig:
     time_unit: unit of recency and T in the value summary, "days" or "weeks".
     value_period: what one purchase is in the value summary: purchases merged per day ("D") or week ("W").
     attributes: `customers` columns to include as features (text ones as pandas categories).
+    intent_events: event names beyond the vocabulary's intent events (help_center, billing_page, cancel_page)
+        that signal trouble, with the words the features and reasons use for them: {"pricing_page": "the
+        pricing page"} gives pricing_page_share_<days>d.
     refund_window_days: how long before a refund the order it cancels may be, when matched by amount
         (`cxmodels.features.refunds`).
     active_days: in a purchase-only world, a customer whose last purchase is more than this many days before
@@ -32,6 +37,7 @@ class FeatureConfig:
     time_unit: str = "days"
     value_period: str = "D"
     attributes: tuple[str, ...] = ()
+    intent_events: tuple[tuple[str, str], ...] = ()
     refund_window_days: int = 30
     active_days: int = 365
     comment_topics: tuple = ()
@@ -46,6 +52,18 @@ class FeatureConfig:
         except (TypeError, ValueError):
             raise ConfigError(f"FeatureConfig.comment_topics must map topic names to lists of keywords, e.g. "
                               f'{{shipping = ["late", "lost"]}}, got {topics!r}') from None
+        events = self.intent_events.items() if isinstance(self.intent_events, dict) else self.intent_events
+        object.__setattr__(self, "intent_events", tuple(map(tuple, events)))
+        if any(len(pair) != 2 for pair in self.intent_events):
+            raise ConfigError('FeatureConfig.intent_events must map event names to their words, such as '
+                              '{ pricing_page = "the pricing page" }')
+        for event, words in self.intent_events:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", str(event)) or event in INTENT_EVENTS:
+                raise ConfigError(f"FeatureConfig.intent_events: {event!r} must be a new event name in lower-case "
+                                  f"letters, digits and _ (it names features); the vocabulary has {list(INTENT_EVENTS)}")
+            if not isinstance(words, str) or not words:
+                raise ConfigError(f"FeatureConfig.intent_events.{event} must be the words for it, such as "
+                                  f'"the pricing page"; got {words!r}')
         for name in ("windows", "trend_windows"):
             days = getattr(self, name)
             if not days or len(set(days)) != len(days) or any(int(d) != d or d <= 0 for d in days):
@@ -65,3 +83,8 @@ class FeatureConfig:
                               f"{self.active_days}")
         if len(set(self.attributes)) != len(self.attributes):
             raise ConfigError(f"FeatureConfig.attributes has duplicates: {self.attributes}")
+
+    @property
+    def intent_words(self) -> dict[str, str]:
+        """Every intent event, the vocabulary's and the configuration's, with its words."""
+        return {**INTENT_EVENTS, **dict(self.intent_events)}
