@@ -36,6 +36,8 @@ SUBSAMPLE = 20_000
 MAX_LOG_STANDARD_ERROR = 5.0  # a parameter known only within a factor e^5 is not determined
 DROPOUT_FLOOR = 1e-4  # below this mean dropout, nobody drops out: the fit has degenerated
 P_ALIVE_SPREAD = 1e-3  # p_alive within this of one value for every customer: the fit has degenerated
+NO_DROPOUT = {"bgnbd": {"a": -1, "b": 1}, "mbgnbd": {"a": -1, "b": 1}, "pareto": {"s": -1, "beta": 1},
+              "bgbb": {"gamma": -1, "delta": 1}}  # the edge of each dropout parameter where nobody drops out
 TIME_SCALES = {"bgnbd": ("alpha",), "mbgnbd": ("alpha",), "pareto": ("alpha", "beta")}
 
 
@@ -70,18 +72,20 @@ def fit_parameters(model: str, rows: Rows, penalizer: float = 0.0) -> Fit:
     for tried in (penalizer, *(p for p in RETRY_PENALIZERS if p > penalizer)):
         log_params, failure = _optimise(model, likelihood, rows, scale, tried, sample)
         params = dict(zip(PARAMETERS[model], np.exp(log_params).tolist()))
+        degenerate = _no_dropout_edge(model, log_params)
         if failure is None:
             failure, log_errors = _identified(model, _hessian(_objective(likelihood, 1.0, scale, tried), log_params))
         if failure is None and model == "gammagamma" and not params["q"] > 1:
             failure = f"q = {params['q']:.4g} <= 1: no finite mean order value"
         if failure is None:
-            attempts.append(f"penalizer {tried}: converged")
             degenerate = _degeneracy(model, params, rows)
-            if degenerate:
-                raise BTYDFitError(f"{model} fit on {rows.customers:,.0f} customers is degenerate: {degenerate} "
-                                   f"(penalizer {tried}; {params}). A penalizer would only hide it: use another "
-                                   f"model, or check that the data cover long enough for customers to lapse",
-                                   tuple(attempts))
+        if degenerate:
+            attempts.append(f"penalizer {tried}: degenerate, {degenerate}")
+            raise BTYDFitError(f"{model} fit on {rows.customers:,.0f} customers is degenerate: {degenerate} "
+                               f"(penalizer {tried}; {params}). A penalizer would only hide it: use another model, "
+                               f"or check that the data cover long enough for customers to lapse", tuple(attempts))
+        if failure is None:
+            attempts.append(f"penalizer {tried}: converged")
             errors = dict(zip(PARAMETERS[model], (np.exp(log_params) * log_errors).tolist()))
             return Fit(params, tried, likelihood(np.exp(log_params))[0], errors, tuple(attempts))
         attempts.append(f"penalizer {tried}: {failure}")
@@ -134,6 +138,16 @@ def _optimise(model: str, likelihood, rows: Rows, scale: np.ndarray, penalizer: 
     if np.abs(gradient).max() > GRADIENT_TOLERANCE:
         return result.x, f"stopped with gradient {np.abs(gradient).max():.2g} ({result.message})"
     return result.x, None
+
+
+def _no_dropout_edge(model: str, log_params: np.ndarray) -> str | None:
+    """Why the optimum is "nobody drops out" when a dropout parameter ran to that edge of the parameter space
+    (a -> 0 or b -> infinity; Pareto/NBD's s -> 0 or beta -> infinity; BG/BB's gamma -> 0 or delta -> infinity)."""
+    for name, direction in NO_DROPOUT.get(model, {}).items():
+        value = log_params[PARAMETERS[model].index(name)]
+        if direction * value >= LOG_BOUND - 1e-6:
+            return f"nobody drops out ({name} ran to {np.exp(value):.3g})"
+    return None
 
 
 def _degeneracy(model: str, params: dict, rows: Rows) -> str | None:

@@ -70,20 +70,20 @@ class BTYDModel(BaseEstimator):
         self._check_settings()
         columns = _summary_columns(X, SPEND_COLUMN in getattr(X, "columns", ()), self.model == "bgbb")
         weights = _weights(X, sample_weight)
-        purchases = fit_parameters(self.model, compress({c: columns[c] for c in PURCHASE_COLUMNS}, weights),
-                                   self.penalizer)
+        rows = {"purchases": compress({c: columns[c] for c in PURCHASE_COLUMNS}, weights)}
+        purchases = fit_parameters(self.model, rows["purchases"], self.penalizer)
         spend, spends = None, np.zeros(len(X), dtype=bool)
         if SPEND_COLUMN in columns:
             spends = _spends(columns) & (weights > 0)
             if weights[spends].sum() < 2:
                 raise DataError(f"the Gamma-Gamma spend model needs customers with frequency > 0 and "
                                 f"monetary_value > 0; X has {spends.sum()}")
-            spend = fit_parameters("gammagamma", compress({c: columns[c][spends] for c in ("frequency", SPEND_COLUMN)},
-                                                          weights[spends]), self.spend_penalizer)
+            rows["spend"] = compress({c: columns[c][spends] for c in ("frequency", SPEND_COLUMN)}, weights[spends])
+            spend = fit_parameters("gammagamma", rows["spend"], self.spend_penalizer)
         self._learn(purchases, spend)
         self.n_customers_, self.n_spend_customers_ = _count(weights.sum()), _count(weights[spends].sum())
         self.n_spend_left_out_ = self.n_customers_ - self.n_spend_customers_ if spend else 0
-        self._check_own_predictions(columns, weights > 0, X.index)
+        self._check_own_predictions(rows)
         return self
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -137,24 +137,25 @@ class BTYDModel(BaseEstimator):
         self.fit_attempts_ = tuple(f"{self.model} {line}" for line in purchases.attempts) + tuple(
             f"gammagamma {line}" for line in (spend.attempts if spend else ()))
 
-    def _check_own_predictions(self, columns: dict, used: np.ndarray, index: pd.Index) -> None:
+    def _check_own_predictions(self, rows: dict) -> None:
         """Refuse a fit whose predictions on its own distinct training rows are not finite."""
-        names = PURCHASE_COLUMNS + ((SPEND_COLUMN,) if self._has_spend() else ())
-        rows = compress({name: columns[name][used] for name in names})
-        distinct = {name: rows[name] for name in names}
-        values = {"p_alive": self._p_alive(distinct),
-                  "expected_purchases": self._expected_purchases(distinct, self.horizon_days)}
-        if self._has_spend():
-            values["expected_order_value"] = self._expected_order_value(distinct)
-        where = pd.Index([f"frequency {x:g}, recency {t:g}, T {T:g}" for x, t, T in
-                          zip(*(distinct[c] for c in PURCHASE_COLUMNS))]) if not _all_finite(values) else None
-        try:
-            self._require_finite(values, where, what="training row")
-        except ModelError as error:
-            attempts = self.fit_attempts_
-            for name in [name for name in vars(self) if name.endswith("_")]:
-                delattr(self, name)
-            raise BTYDFitError(f"{error}; the fit is rejected (attempts: {'; '.join(attempts)})", attempts) from None
+        purchases = {c: rows["purchases"][c] for c in PURCHASE_COLUMNS}
+        checks = [({"p_alive": self._p_alive(purchases),
+                    "expected_purchases": self._expected_purchases(purchases, self.horizon_days)}, purchases)]
+        if "spend" in rows:
+            spend = {c: rows["spend"][c] for c in ("frequency", SPEND_COLUMN)}
+            checks.append(({"expected_order_value": self._expected_order_value(spend)}, spend))
+        for values, columns in checks:
+            if all(np.isfinite(v).all() for v in values.values()):
+                continue
+            where = pd.Index([", ".join(f"{c} {v:g}" for c, v in zip(columns, row)) for row in zip(*columns.values())])
+            try:
+                self._require_finite(values, where, what="training row")
+            except ModelError as error:
+                attempts = self.fit_attempts_
+                for name in [name for name in vars(self) if name.endswith("_")]:
+                    delattr(self, name)
+                raise BTYDFitError(f"{error}; the fit is rejected (attempts: {'; '.join(attempts)})", attempts) from None
 
     def _require_finite(self, values: dict[str, np.ndarray], index, what: str = "customer") -> None:
         """Raise ModelError naming the model, the output and one `what` (an entry of `index`) where a value is
@@ -198,10 +199,6 @@ class BTYDModel(BaseEstimator):
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if not self.discount_rate > -1:
             raise ConfigError(f"discount_rate must be above -1, got {self.discount_rate}")
-
-
-def _all_finite(values: dict) -> bool:
-    return all(np.isfinite(v).all() for v in values.values())
 
 
 def _count(total: float) -> int | float:

@@ -18,6 +18,7 @@ close to 1 with large x) the integral it stands for is computed by quadrature.
 """
 
 import numpy as np
+import pandas as pd
 from scipy.integrate import quad
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
@@ -53,17 +54,19 @@ def expected_purchases(model: str, params: dict, x, t_x, T, t) -> np.ndarray:
         span = np.log1p(t / (beta + T))  # log((beta + T + t) / (beta + T))
         return alive * (r + x) / (alpha + T) * (beta + T) * span * _one_minus_exp_ratio((s - 1) * span)
     r, alpha, a, b = (params[name] for name in PURCHASE_PARAMETERS[model])
-    c = _beta_geometric_c(model, a, b, x)
-    z = t / (alpha + T + t)
     # 1 - (1 - z)^(r + x) 2F1(r + x, c - a + 1; c; z), after Euler's transformation (heavy buyers overflow
     # the original); with a and b both large (little spread in dropout) the transformed one overflows instead.
-    with np.errstate(all="ignore"):
-        remaining = 1 - np.exp(-(a - 1) * np.log1p(t / (alpha + T))) * hyp2f1(c - r - x, a - 1, c, z)
-        broken = ~np.isfinite(remaining)
-        if broken.any():
-            original = 1 - np.exp((r + x) * np.log1p(-z)) * hyp2f1(r + x, c - a + 1, c, z)
-            remaining = np.where(broken, original, remaining)
-    return alive * c / (a - 1) * remaining
+    def remaining(x, T):
+        c, z = _beta_geometric_c(model, a, b, x), t / (alpha + T + t)
+        with np.errstate(all="ignore"):
+            transformed = 1 - np.exp(-(a - 1) * np.log1p(t / (alpha + T))) * hyp2f1(c - r - x, a - 1, c, z)
+            broken = ~np.isfinite(transformed)
+            if broken.any():
+                original = 1 - np.exp((r + x) * np.log1p(-z)) * hyp2f1(r + x, c - a + 1, c, z)
+                transformed = np.where(broken, original, transformed)
+        return c / (a - 1) * transformed
+
+    return alive * _per_distinct_pair(remaining, x, T)
 
 
 def bgbb_log_likelihood(params: dict, x, t_x, n, with_gradient: bool = False):
@@ -147,9 +150,10 @@ def _pareto_log_odds_dead(params, x, t_x, T):
 def _pareto_log_death_integral(params, x, t_x, T) -> np.ndarray:
     """log K as I(t_x) - I(T); numerically integrated where scipy's hyp2f1 fails (z close to 1, large x)."""
     x, t_x, T = np.broadcast_arrays(x, t_x, T)
-    log_i_recency = _pareto_log_tail(params, x, t_x)
+    log_i_recency = _per_distinct_pair(lambda x, t: _pareto_log_tail(params, x, t), x, t_x)
+    log_i_age = _per_distinct_pair(lambda x, t: _pareto_log_tail(params, x, t), x, T)
     with np.errstate(divide="ignore", invalid="ignore"):  # t_x = T: no time to die unseen, K = 0
-        log_k = log_i_recency + np.log(-np.expm1(_pareto_log_tail(params, x, T) - log_i_recency))
+        log_k = log_i_recency + np.log(-np.expm1(log_i_age - log_i_recency))
     failed = np.isnan(log_k) | (log_k == np.inf) | ((log_k == -np.inf) & (t_x < T))
     if failed.any():
         log_k = np.array(log_k, dtype=float)
@@ -189,6 +193,16 @@ def _pareto_log_tail(params, x, t):
         hyp = hyp2f1(rsx, s + 1, rsx + 1, (alpha - beta) / (alpha + t))
         powers = rsx * np.log(alpha + t)
     return np.log(hyp) - powers - np.log(rsx)
+
+
+def _per_distinct_pair(function, x, y) -> np.ndarray:
+    """function(x, y), evaluated once per distinct (x, y) pair of the customers (the last axis): a column of
+    times inside `function` broadcasts to one row per time."""
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    if x.ndim != 1:
+        return function(x, y)
+    code, pairs = pd.factorize(x + 1j * y)
+    return function(pairs.real, pairs.imag)[..., code]
 
 
 def _one_minus_exp_ratio(u):
