@@ -70,11 +70,13 @@ def fit_parameters(model: str, rows: Rows, penalizer: float = 0.0) -> Fit:
     sample = _thinned(rows) if rows.customers > SUBSAMPLE else None
     attempts = []
     for tried in (penalizer, *(p for p in RETRY_PENALIZERS if p > penalizer)):
-        log_params, failure = _optimise(model, likelihood, rows, scale, tried, sample)
+        objective = _objective(likelihood, rows.customers, scale, tried)
+        log_params, failure, (value, gradient) = _optimise(model, objective, rows, scale, tried, sample)
         params = dict(zip(PARAMETERS[model], np.exp(log_params).tolist()))
         degenerate = _no_dropout_edge(model, log_params)
-        if failure is None:
-            failure, log_errors = _identified(model, _hessian(_objective(likelihood, 1.0, scale, tried), log_params))
+        if failure is None:  # the Hessian of the penalized sum over the customers
+            hessian = rows.customers * _hessian(objective, log_params, gradient)
+            failure, log_errors = _identified(model, hessian)
         if failure is None and model == "gammagamma" and not params["q"] > 1:
             failure = f"q = {params['q']:.4g} <= 1: no finite mean order value"
         if failure is None:
@@ -87,7 +89,8 @@ def fit_parameters(model: str, rows: Rows, penalizer: float = 0.0) -> Fit:
         if failure is None:
             attempts.append(f"penalizer {tried}: converged")
             errors = dict(zip(PARAMETERS[model], (np.exp(log_params) * log_errors).tolist()))
-            return Fit(params, tried, likelihood(np.exp(log_params))[0], errors, tuple(attempts))
+            log_likelihood = -rows.customers * (value - tried * ((np.exp(log_params) * scale) ** 2).sum())
+            return Fit(params, tried, float(log_likelihood), errors, tuple(attempts))
         attempts.append(f"penalizer {tried}: {failure}")
     raise BTYDFitError(f"{model} did not converge on {rows.customers:,.0f} customers; tried " + "; ".join(attempts)
                        + ". Check the data (enough repeat buyers, recency and T in one unit), or try another model",
@@ -106,14 +109,14 @@ def _objective(likelihood, customers: float, scale: np.ndarray, penalizer: float
     return objective
 
 
-def _optimise(model: str, likelihood, rows: Rows, scale: np.ndarray, penalizer: float,
-              sample: Rows | None) -> tuple[np.ndarray, str | None]:
-    """(log-parameters, None) at a converged optimum, else (where it stopped, what went wrong).
+def _optimise(model: str, objective, rows: Rows, scale: np.ndarray, penalizer: float,
+              sample: Rows | None) -> tuple[np.ndarray, str | None, tuple]:
+    """(log-parameters, None, objective there) at a converged optimum, else (where it stopped, what went
+    wrong, the objective there).
 
     Without `sample`: L-BFGS-B from `_start`. With it: L-BFGS-B on the sample, then BFGS on all rows
     from the sample's optimum and the inverse of the sample's Hessian, a few steps from the optimum.
     """
-    objective = _objective(likelihood, rows.customers, scale, penalizer)
     bounds = [(-LOG_BOUND, LOG_BOUND)] * len(scale)
     # One BLAS thread: the optimiser's small products stall on a second thread's start-up on a busy machine.
     # A line search may step where a term overflows; the result is checked.
@@ -123,21 +126,22 @@ def _optimise(model: str, likelihood, rows: Rows, scale: np.ndarray, penalizer: 
         if sample is not None:
             rough = _objective(LIKELIHOODS[model](sample), sample.customers, scale, penalizer)
             start = minimize(rough, start, jac=True, method="L-BFGS-B", bounds=bounds, options=options).x
-            curvature = _hessian(rough, start)
+            curvature = _hessian(rough, start, rough(start)[1])
             if np.isfinite(start).all() and _positive(curvature):
                 inverse = np.linalg.inv(curvature)
                 method, bounds, options = "BFGS", None, {"gtol": 1e-7, "hess_inv0": (inverse + inverse.T) / 2}
         result = minimize(objective, start, jac=True, method=method, bounds=bounds, options=options)
-        value, gradient = objective(result.x)
+        value, gradient = result.fun, result.jac
+    at = (value, gradient)
     if not (np.isfinite(value) and np.isfinite(gradient).all()):
-        return result.x, f"the log-likelihood is not finite ({result.message})"
+        return result.x, f"the log-likelihood is not finite ({result.message})", at
     at_bound = np.abs(result.x) >= LOG_BOUND - 1e-6
     if at_bound.any():
         names = ", ".join(f"{PARAMETERS[model][i]} -> {np.exp(result.x[i]):.3g}" for i in np.flatnonzero(at_bound))
-        return result.x, f"ran to the edge of the parameter space ({names})"
+        return result.x, f"ran to the edge of the parameter space ({names})", at
     if np.abs(gradient).max() > GRADIENT_TOLERANCE:
-        return result.x, f"stopped with gradient {np.abs(gradient).max():.2g} ({result.message})"
-    return result.x, None
+        return result.x, f"stopped with gradient {np.abs(gradient).max():.2g} ({result.message})", at
+    return result.x, None, at
 
 
 def _no_dropout_edge(model: str, log_params: np.ndarray) -> str | None:
@@ -172,10 +176,9 @@ def _degeneracy(model: str, params: dict, rows: Rows) -> str | None:
     return None
 
 
-def _hessian(objective, log_params: np.ndarray) -> np.ndarray:
-    """The Hessian of `objective` by forward differences of its gradient, symmetrised."""
+def _hessian(objective, log_params: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """The Hessian of `objective` by forward differences of its gradient (`base` at `log_params`), symmetrised."""
     step = 1e-6
-    base = objective(log_params)[1]
     columns = []
     for j in range(len(log_params)):
         moved = log_params.copy()

@@ -29,3 +29,16 @@ def draw_bgnbd_summary(n_customers: int, params: dict | None = None, max_age_day
     recency[buyers] = np.ceil(T[buyers] * rng.beta(frequency[buyers], arrivals[buyers] - frequency[buyers] + 1))
     return pd.DataFrame({"frequency": frequency.astype(float), "recency": recency, "T": T},
                         index=pd.Index([f"D{i:08d}" for i in range(n_customers)], name="customer_id"))
+
+
+def draw_gamma_gamma_spend(frequency, params: dict, seed: int = 0) -> np.ndarray:
+    """Mean repeat order values of customers with `frequency` repeat purchases, drawn from Gamma-Gamma with
+    `params` (p, q, gamma): each customer's scale nu is Gamma(q, rate gamma) and the mean of x orders of
+    Gamma(p, rate nu) is Gamma(p x, rate nu x); 0 without a repeat purchase."""
+    x = np.asarray(frequency, dtype=float)
+    rng = np.random.default_rng(seed)
+    nu = rng.gamma(params["q"], 1 / params["gamma"], len(x))
+    repeat = x > 0
+    values = np.zeros(len(x))
+    values[repeat] = rng.gamma(params["p"] * x[repeat], 1 / (nu[repeat] * x[repeat]))
+    return values

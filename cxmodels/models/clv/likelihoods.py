@@ -206,23 +206,31 @@ class BetaGeometricBetaBinomial:
 
 class GammaGamma:
     """log L = log G(p x + q) - log G(p x) - log G(q) + q log gamma + (p x - 1) log m + p x log x
-    - (p x + q) log(x m + gamma), per customer with x > 0 repeat purchases of mean value m > 0."""
+    - (p x + q) log(x m + gamma), per customer with x > 0 repeat purchases of mean value m > 0.
+    The terms in x alone are evaluated once per distinct x, those in m summed once."""
 
     def __init__(self, rows: Rows):
-        self.x, self.m, self.w, self.customers = rows["frequency"], rows["monetary_value"], rows.weight, rows.customers
-        self.log_m, self.log_x = np.log(self.m), np.log(self.x)
+        x = rows.columns["frequency"]
+        self.xs, self.customers = x.values, rows.customers
+        self.w_x = np.bincount(x.code, rows.weight, len(x.values))
+        self.x, self.w = x.of_rows, rows.weight
+        self.wx = self.w * self.x
+        self.spend = self.x * rows["monetary_value"]  # x m, the total of the repeat orders
+        log_m = np.log(rows["monetary_value"])
+        self.wx_log_m, self.w_log_m = _dot(self.wx, log_m), _dot(self.w, log_m)
 
     def __call__(self, params) -> tuple[float, np.ndarray]:
         p, q, gamma = params
-        x, w, n = self.x, self.w, self.customers
-        px = p * x
-        log_spend = np.log(x * self.m + gamma)
+        xs, n, w, wx = self.xs, self.customers, self.w, self.wx
+        px = p * xs
         psi = digamma(px + q)
-        value = w @ (gammaln(px + q) - gammaln(px) + (px - 1) * self.log_m + px * self.log_x - (px + q) * log_spend)
-        value += n * (q * np.log(gamma) - gammaln(q))
-        d_p = w @ (x * (psi - digamma(px) + self.log_m + self.log_x - log_spend))
-        d_q = w @ (psi - log_spend) + n * (np.log(gamma) - digamma(q))
-        d_gamma = n * q / gamma - w @ ((px + q) / (x * self.m + gamma))
+        log_total = np.log(self.spend + gamma)
+        inverse = 1 / (self.spend + gamma)
+        value = (self.w_x @ (gammaln(px + q) - gammaln(px) + px * np.log(xs)) + p * self.wx_log_m - self.w_log_m
+                 - p * _dot(wx, log_total) - q * _dot(w, log_total) + n * (q * np.log(gamma) - gammaln(q)))
+        d_p = self.w_x @ (xs * (psi - digamma(px) + np.log(xs))) + self.wx_log_m - _dot(wx, log_total)
+        d_q = self.w_x @ psi - _dot(w, log_total) + n * (np.log(gamma) - digamma(q))
+        d_gamma = n * q / gamma - p * _dot(wx, inverse) - q * _dot(w, inverse)
         return float(value), np.array([d_p * p, d_q * q, d_gamma * gamma])
 
 

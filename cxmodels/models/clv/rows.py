@@ -67,20 +67,23 @@ def compress(columns: dict[str, np.ndarray], weight: np.ndarray | None = None) -
 
 
 def _row_numbers(codes: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, int]:
-    """A number 0..count-1 for each distinct combination of the codes, and count."""
-    key, space = np.zeros(len(codes[0]), dtype=np.int64), 1
-    for column, size in zip(codes, sizes):
-        if space * size >= 1 << 62:  # would overflow: renumber what there is so far
-            key, distinct = pd.factorize(key)
-            space = len(distinct)
-        key, space = key * size + column, space * size
-    if space <= 4 * len(key):  # few possible combinations: count them all
+    """A number 0..count-1 for each distinct combination of the codes, and count: the columns are combined
+    one at a time, each time renumbering the combinations that occur."""
+    number, count = codes[0], sizes[0]
+    for column, size in zip(codes[1:], sizes[1:]):
+        number, count = _renumber(number * size + column, count * size)
+    return _renumber(number, count) if len(codes) == 1 else (number, count)
+
+
+def _renumber(key: np.ndarray, space: int) -> tuple[np.ndarray, int]:
+    """Numbers 0..count-1 for the distinct values of `key` (in 0..space-1), and count."""
+    if space <= 8 * len(key):  # few possible values: count them all
         distinct = np.flatnonzero(np.bincount(key, minlength=space))
         number = np.zeros(space, dtype=np.int64)
         number[distinct] = np.arange(len(distinct))
         return number[key], len(distinct)
-    row, distinct = pd.factorize(key)
-    return row, len(distinct)
+    number, distinct = pd.factorize(key)
+    return number.astype(np.int64), len(distinct)
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
