@@ -175,7 +175,8 @@ class BTYDModel(BaseEstimator):
         return _summary_columns(X, with_spend, self.model == "bgbb")
 
     def _p_alive(self, columns: dict) -> np.ndarray:
-        return formulas.p_alive(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS))
+        with np.errstate(all="ignore"):  # checked for finite values by the caller
+            return formulas.p_alive(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS))
 
     def _expected_purchases(self, columns: dict, days) -> np.ndarray:
         with np.errstate(all="ignore"):  # an overflow shows as a value that is not finite, which is checked
