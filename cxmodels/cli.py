@@ -163,6 +163,22 @@ def sample_cdnow(
     typer.echo(f"Wrote {out_dir}: {counts}")
 
 
+@sample_app.command("donations")
+def sample_donations(
+    out_dir: OutDir,
+    file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "csv",
+) -> None:
+    """Write the donations of Fader, Hardie & Shang (2010) (shipped with lifetimes) as a contract dataset: one
+    donation a row, yearly 1995-2001; the years other than the last are placed first, amounts are 0 (unknown)."""
+    from cxmodels.data.io import write_tables
+    from cxmodels.data.samples import donations
+
+    tables = donations()
+    write_tables(tables, out_dir, file_format=file_format)
+    counts = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
+    typer.echo(f"Wrote {out_dir}: {counts}")
+
+
 @app.command()
 def describe(data_dir: DataDir) -> None:
     """Summarise a valid dataset: rows, customers and time span per table, and headline numbers."""

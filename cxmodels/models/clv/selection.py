@@ -10,10 +10,9 @@ from cxmodels.errors import ConfigError, DataError
 from cxmodels.features import LABEL_COLUMNS, FeatureConfig, build_features, build_snapshots, labels, value_summary
 from cxmodels.metrics.clv_evaluation import holdout_scores
 from cxmodels.models.clv.btyd import PURCHASE_COLUMNS, BTYDModel
-from cxmodels.models.clv.formulas import PURCHASE_PARAMETERS
 from cxmodels.models.clv.lightgbm_clv import LightGBMCLVModel
 
-BTYD_MODELS = tuple(PURCHASE_PARAMETERS)
+BTYD_MODELS = ("bgnbd", "mbgnbd", "pareto")  # the continuous-time purchase models (BG/BB counts periods)
 LOWER_IS_BETTER = {"rmse": True, "mae": True, "decile_mape": True, "spearman": False, "normalized_gini": False}
 
 
