@@ -47,6 +47,10 @@ class StoreSettings:
     url: str = "sqlite:///scores.db"
     keep_batches: int = 10
 
+    def __post_init__(self) -> None:
+        if self.keep_batches < 1:
+            raise ConfigError(f"store.keep_batches must be at least 1 (the batch served), got {self.keep_batches}")
+
 
 @dataclass(frozen=True)
 class ServiceSettings:

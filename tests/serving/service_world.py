@@ -4,6 +4,7 @@ Everything runs in subprocesses with the world's folder as working directory, as
 so MLflow's global state in the test process is never touched.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -28,10 +29,19 @@ max_page_size = 500
 
 @dataclass(frozen=True)
 class World:
-    """A working directory holding the dataset (world/), the MLflow store (mlruns/) and the score store."""
+    """A working directory holding the dataset (world/) and the MLflow store (mlruns/); its batches go to the
+    score store `store_url` (set in the serving configuration `config`) and to `scores_file`."""
 
     folder: Path
     config: Path
+    store_url: str
+    scores_file: Path
+
+    def on_store(self, url: str, name: str) -> "World":
+        """The same world with its batches going to the score store at `url` (and to scores-`name`.parquet)."""
+        config = self.folder / f"serving-{name}.toml"
+        config.write_text(f"[store]\nurl = {json.dumps(url)}\n{SERVING_CONFIG}")
+        return World(self.folder, config, url, self.folder / f"scores-{name}.parquet")
 
     @property
     def tracking_uri(self) -> str:
@@ -53,7 +63,7 @@ class World:
     def run_batch(self) -> None:
         """`serving.batch.run_batch` on the world with its serving configuration."""
         self.python(f"from serving.batch import run_batch; from serving.config import load_serving_config; "
-                    f"run_batch('world', 'scores.parquet', config=load_serving_config({str(self.config)!r}))")
+                    f"run_batch('world', {str(self.scores_file)!r}, config=load_serving_config({str(self.config)!r}))")
 
 
 def free_port() -> int:
@@ -91,10 +101,10 @@ def start_service(world: World) -> Service:
 
 
 def make_world(folder: Path) -> World:
-    """2,000 simulated customers, trained and scored into the score store of `folder`."""
+    """2,000 simulated customers, trained and scored into the SQLite score store `folder`/scores.db."""
     config = folder / "serving.toml"
     config.write_text(SERVING_CONFIG)
-    world = World(folder, config)
+    world = World(folder, config, f"sqlite:///{folder / 'scores.db'}", folder / "scores.parquet")
     world.run(str(BIN / "cxmodels"), "simulate", "world", "--customers", "2000", "--seed", "1")
     world.run(str(BIN / "cxmodels"), "train", "world")
     world.run_batch()

@@ -20,8 +20,8 @@ ONE_PURCHASE = {"transactions": [{"customer_id": "new-1", "timestamp": "2025-06-
 
 
 @pytest.fixture(scope="module")
-def batch(world) -> pd.DataFrame:
-    return pd.read_parquet(world.folder / "scores.parquet")
+def batch(served_world) -> pd.DataFrame:
+    return pd.read_parquet(served_world.scores_file)
 
 
 def history(world, customer_id: str) -> dict:
