@@ -322,6 +322,8 @@ def serve(
     insecure: Annotated[bool, typer.Option(
         "--insecure", help="Serve without an API key (anyone who reaches the port reads every score).")] = False,
     config: ServingConfigFile = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes answering requests on the port, each with its own "
+                                                     "scoring workers.")] = 1,
 ) -> None:
     """Serve scores over HTTP for the CRM: look-ups from the score store, segments, and POST /score.
 
@@ -330,4 +332,4 @@ def serve(
     """
     from serving.service.run import serve as run_service
 
-    run_service(host, port, insecure, config)
+    run_service(host, port, insecure, config, workers=workers)

@@ -81,10 +81,10 @@ class Service:
         return httpx.Client(base_url=self.url, headers={"X-API-Key": key} if key else {}, timeout=60, **kwargs)
 
 
-def start_service(world: World) -> Service:
-    """`cxmodels serve` on a free loopback port, once /ready answers 200; its log in service.log."""
+def start_service(world: World, *options: str) -> Service:
+    """`cxmodels serve` (with `options`) on a free loopback port, once /ready answers 200; its log in service.log."""
     port = free_port()
-    command = [str(BIN / "cxmodels"), "serve", "--port", str(port), "--config", str(world.config)]
+    command = [str(BIN / "cxmodels"), "serve", "--port", str(port), "--config", str(world.config), *options]
     with open(world.folder / "service.log", "a") as log:
         process = subprocess.Popen(command, cwd=world.folder, env=world.env, stdout=log, stderr=subprocess.STDOUT)
     service = Service(f"http://127.0.0.1:{port}", process)
@@ -98,6 +98,19 @@ def start_service(world: World) -> Service:
         time.sleep(0.2)
     process.kill()
     pytest.fail(f"the service did not become ready:\n{(world.folder / 'service.log').read_text()}")
+
+
+def children(pid: int) -> list[int]:
+    """The process ids whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # the process ended meanwhile
+            continue
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def make_world(folder: Path) -> World:

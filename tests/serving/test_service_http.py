@@ -5,12 +5,11 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from service_world import API_KEY, MAX_REQUEST_BYTES
+from service_world import API_KEY, MAX_REQUEST_BYTES, children
 from serving.scoring import SCORE_COLUMNS
 
 TABLES = ("customers", "transactions", "contacts", "surveys", "events")
@@ -198,19 +197,6 @@ def test_a_body_over_the_size_limit_gets_413(client, chunked):
 def test_unknown_paths_and_methods_get_json_errors(client):
     assert client.get("/nowhere").json()["detail"] == "Not Found"
     assert client.get("/score").status_code == 405
-
-
-def children(pid: int) -> list[int]:
-    """The process ids whose parent is `pid` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):  # the process ended meanwhile
-            continue
-        if parent == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def test_a_killed_scoring_worker_gives_a_503_then_a_new_one_scores(client, service, batch):
