@@ -315,6 +315,33 @@ def segments_export(
     typer.echo(f"Wrote {out}: {len(members):,} customers of segment {name} (batch {batch.batch_id}, as of {batch.as_of})")
 
 
+store_app = typer.Typer(help="The score store: its batches and the one served.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("status")
+def store_status(config: ServingConfigFile = None, store: StoreUrl = None) -> None:
+    """The complete batches, newest first, with their rows and models; the served one (the newest) marked *."""
+    from serving.store import ScoreStore
+
+    settings = _serving_config(config).store
+    scores = ScoreStore(store or settings.url)
+    batches, size = scores.batches(), scores.size_bytes()
+    typer.echo(f"Score store {scores.url}: {len(batches)} complete batch(es), the newest {settings.keep_batches} "
+               f"kept ([store] keep_batches){'' if size is None else f', {size / 1e6:,.1f} MB'}")
+    if batches:
+        typer.echo(f"  {'batch':<26}  {'as of':<25}  {'completed':<25}  {'rows':>9}  churn  clv")
+    for number, batch in enumerate(batches):
+        versions = [f"v{batch.metadata.get(name, '?')}" for name in ("churn_model_version", "clv_model_version")]
+        typer.echo(f"{'*' if number == 0 else ' '} {batch.batch_id:<26}  {str(batch.as_of):<25}  "
+                   f"{str(batch.completed_at.floor('s')):<25}  {batch.rows:>9,}  {versions[0]:<5}  {versions[1]}")
+    for batch_id, created_at in scores.incomplete_batches():
+        typer.echo(f"  {batch_id}: incomplete, started {created_at.floor('s')} (being written, or left by a run "
+                   "that died: the next batch removes it)")
+    if not batches:
+        typer.echo("No complete batch: nothing is served until `cxmodels score` completes one.")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",

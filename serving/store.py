@@ -18,6 +18,7 @@ import secrets
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -151,6 +152,27 @@ class ScoreStore:
         """The complete batches, newest first."""
         with self._connection() as conn:
             return [_to_batch(row) for row in conn.execute(_complete().order_by(*NEWEST))]
+
+    def incomplete_batches(self) -> list[tuple[str, pd.Timestamp]]:
+        """(batch_id, created_at) of the batches being written, or left by a run that died (the next write
+        deletes those), oldest first."""
+        with self._connection() as conn:
+            rows = conn.execute(sa.select(BATCHES.c.batch_id, BATCHES.c.created_at)
+                                .where(BATCHES.c.completed_at.is_(None)).order_by(BATCHES.c.created_at))
+            return [(batch_id, pd.Timestamp(created_at, tz="UTC")) for batch_id, created_at in rows]
+
+    def size_bytes(self) -> int | None:
+        """The space the store takes: the SQLite file with its WAL, or the PostgreSQL tables with their
+        indexes; None for another database."""
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            return sum(path.stat().st_size for path in (Path(database), Path(f"{database}-wal")) if path.exists())
+        if self.engine.dialect.name == "postgresql":
+            with self._connection() as conn:
+                return int(conn.execute(sa.text("SELECT sum(pg_total_relation_size(CAST(name AS regclass))) FROM "
+                                                "unnest(CAST(:names AS text[])) AS name"),
+                                        {"names": [table.name for table in SCHEMA.sorted_tables]}).scalar())
+        return None
 
     def customer_scores(self, customer_id: str, batch_id: str | None = None) -> tuple[Batch, dict | None]:
         """A batch (default the latest) and one customer's row in it as JSON-able values, as_of in ISO 8601

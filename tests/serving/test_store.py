@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from pandas.testing import assert_frame_equal
+from typer.testing import CliRunner
 
 from backends import BACKENDS, create_database, drop_database
+from cxmodels.cli import app
 from serving import store as store_module
 from serving.scoring import SCORE_COLUMNS
 from serving.store import ScoreStore, StoreError
@@ -154,9 +156,10 @@ def test_a_killed_writer_leaves_the_previous_batch_and_the_next_write_cleans_up(
     assert store.latest_batch() == previous
     assert store.customer_scores("C001")[1]["churn_probability"] < 1
     assert count(store, "batches") == 2 and count(store, "scores") == previous.rows + 2  # the dead batch's chunk
+    assert len(store.incomplete_batches()) == 1
 
     latest = store.write_batch(score_frame(as_of="2025-02-01"), {})
-    assert store.batches() == [latest, previous]
+    assert store.batches() == [latest, previous] and store.incomplete_batches() == []
     assert count(store, "scores") == previous.rows + latest.rows
     assert count(store, "segment_members") == 2 * count(store, "segment_members", previous.batch_id)
 
@@ -290,6 +293,21 @@ def test_publishing_a_batch_prunes_all_but_the_newest_in_the_same_transaction(st
     assert deleted and store.batches() == kept  # neither published nor pruned
     with pytest.raises(ValueError, match="keep must be at least 1"):
         store.write_batch(score_frame(), {}, keep=0)
+
+
+def test_store_status_lists_the_batches_and_marks_the_served_one(store, url):
+    empty = CliRunner().invoke(app, ["store", "status", "--store", url])
+    assert empty.exit_code == 0 and "0 complete batch(es)" in empty.output and "nothing is served" in empty.output
+    older = store.write_batch(score_frame(), {"churn_model_version": "3", "clv_model_version": "2"})
+    newer = store.write_batch(score_frame(customers=8), {"churn_model_version": "4", "clv_model_version": "2"})
+
+    status = CliRunner().invoke(app, ["store", "status", "--store", url])
+    assert status.exit_code == 0, status.output
+    lines = status.output.splitlines()
+    assert "2 complete batch(es), the newest 10 kept" in lines[0] and " MB" in lines[0]
+    assert lines[2].startswith(f"* {newer.batch_id}") and lines[2].split()[-3:] == ["8", "v4", "v2"]
+    assert lines[3].startswith(f"  {older.batch_id}") and lines[3].split()[-3:] == ["5", "v3", "v2"]
+    assert store.size_bytes() > 0
 
 
 def test_a_new_column_is_added_and_a_change_of_kind_refused(store):
