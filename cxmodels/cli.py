@@ -302,7 +302,10 @@ def segments_export(
     config: ServingConfigFile = None,
     store: StoreUrl = None,
 ) -> None:
-    """Write the customers of a segment in the latest batch, with their scores and reasons."""
+    """Write the customers of a segment in the latest batch, with their scores and reasons.
+
+    In a CSV, text that a spreadsheet would run as a formula (starting with =, +, -, @) gets a leading '.
+    """
     from serving.files import write_atomically
     from serving.store import StoreError
 
@@ -311,7 +314,7 @@ def segments_export(
         raise StoreError(f"no segment {name!r} in batch {batch.batch_id}; its segments: "
                          f"{', '.join(batch.metadata['segments'])}")
     members = scores.segment_members(name, batch.batch_id)
-    write_atomically(members, out)
+    write_atomically(members, out, for_spreadsheets=True)
     typer.echo(f"Wrote {out}: {len(members):,} customers of segment {name} (batch {batch.batch_id}, as of {batch.as_of})")
 
 

@@ -310,6 +310,16 @@ def test_store_status_lists_the_batches_and_marks_the_served_one(store, url):
     assert store.size_bytes() > 0
 
 
+def test_a_segment_export_escapes_formulas_for_spreadsheets(store, url, tmp_path):
+    frame = score_frame().assign(reason_1="=cmd|' /C calc'!A0", churn_probability=-0.5)
+    store.write_batch(frame, {"segments": {"save_now": "high value at high risk"}})
+    out = tmp_path / "save_now.csv"
+    result = CliRunner().invoke(app, ["segments", "export", "save_now", "--out", str(out), "--store", url])
+    assert result.exit_code == 0, result.output
+    exported = pd.read_csv(out)
+    assert (exported["reason_1"] == "'=cmd|' /C calc'!A0").all() and (exported["churn_probability"] == -0.5).all()
+
+
 def test_a_new_column_is_added_and_a_change_of_kind_refused(store):
     first = store.write_batch(score_frame(), {})
     wider = score_frame().assign(reason_4="one more reason")

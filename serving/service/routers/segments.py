@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
+from serving.files import escape_formulas
 from serving.service.errors import ApiError
 from serving.service.frames import batch_info, records
 from serving.service.runtime import RuntimeDep
@@ -54,7 +55,7 @@ def segment_members(
     members = runtime.store.segment_members(name, batch.batch_id, limit=limit, offset=offset)
     headers = {"X-Total-Count": str(total)}
     if format == "csv" or (format is None and "text/csv" in accept):
-        return Response(members.to_csv(index=False), media_type="text/csv", headers=headers)
+        return Response(escape_formulas(members).to_csv(index=False), media_type="text/csv", headers=headers)
     response.headers.update(headers)
     return {"segment": name, **batch_info(batch), "total": total, "limit": limit, "offset": offset,
             "customers": records(members)}
