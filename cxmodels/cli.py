@@ -357,7 +357,8 @@ def serve(
 ) -> None:
     """Serve scores over HTTP for the CRM: look-ups from the score store, segments, and POST /score.
 
-    Requests need the header X-API-Key with the key in CXMODELS_API_KEY (or the configuration);
+    Requests need the header X-API-Key with a read key (CXMODELS_API_KEY, or the configuration), /admin an
+    admin key (CXMODELS_ADMIN_KEY); several keys, comma-separated, are accepted at once;
     /health, /ready, /version and the OpenAPI docs at /docs are open.
     """
     from serving.service.run import serve as run_service

@@ -55,6 +55,8 @@ class StoreSettings:
 @dataclass(frozen=True)
 class ServiceSettings:
     api_key: str = ""
+    admin_key: str = ""
+    keys_file: str = ""
     max_request_bytes: int = 1_000_000
     page_size: int = 100
     max_page_size: int = 1000

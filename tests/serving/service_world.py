@@ -18,9 +18,12 @@ import pytest
 
 BIN = Path(sys.executable).parent
 API_KEY = "test-key-0123456789"
+ADMIN_KEY = "test-admin-key-9876543210"
+KEYS_FILE = "keys.toml"  # in the world's folder: more keys, read again when it changes
 MAX_REQUEST_BYTES = 200_000
 SERVING_CONFIG = f"""
 [service]
+keys_file = "{KEYS_FILE}"
 max_request_bytes = {MAX_REQUEST_BYTES}
 page_size = 50
 max_page_size = 500
@@ -49,7 +52,8 @@ class World:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri, "CXMODELS_API_KEY": API_KEY}
+        return {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri, "CXMODELS_API_KEY": API_KEY,
+                "CXMODELS_ADMIN_KEY": ADMIN_KEY}
 
     def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         """A command in the world's folder; fails the test, with its output, when it fails."""
@@ -78,6 +82,7 @@ class Service:
     process: subprocess.Popen
 
     def client(self, key: str | None = API_KEY, **kwargs) -> httpx.Client:
+        """A client sending `key` (default the read key)."""
         return httpx.Client(base_url=self.url, headers={"X-API-Key": key} if key else {}, timeout=60, **kwargs)
 
 
@@ -117,6 +122,7 @@ def make_world(folder: Path) -> World:
     """2,000 simulated customers, trained and scored into the SQLite score store `folder`/scores.db."""
     config = folder / "serving.toml"
     config.write_text(SERVING_CONFIG)
+    (folder / KEYS_FILE).write_text("read = []\n")
     world = World(folder, config, f"sqlite:///{folder / 'scores.db'}", folder / "scores.parquet")
     world.run(str(BIN / "cxmodels"), "simulate", "world", "--customers", "2000", "--seed", "1")
     world.run(str(BIN / "cxmodels"), "train", "world")
