@@ -232,7 +232,20 @@ class ScoreStore:
                 with conn.begin():
                     yield conn
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"score store at {self.url}: {getattr(exc, 'orig', None) or exc}") from None
+            cause = str(getattr(exc, "orig", None) or exc)
+            raise StoreError(f"score store at {self.url}: {cause}{self._hint(cause)}") from None
+
+    def _hint(self, cause: str) -> str:
+        """What to do about a SQLite file that cannot be used, naming it; empty for anything else."""
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database:
+            return ""
+        if "malformed" in cause or "not a database" in cause:
+            return (f" (the file {Path(database).resolve()} is damaged or not a score store: restore it from a backup, "
+                    "or move it away and run `cxmodels score` to start a new store)")
+        if "unable to open" in cause:
+            return f" (cannot open {Path(database).resolve()}: check that its folder exists and that it is writable)"
+        return ""
 
     def batch(self, batch_id: str | None = None) -> Batch:
         """Complete batch `batch_id`, or the latest when None; StoreError when there is none."""
