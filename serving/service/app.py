@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 import cxmodels
-from serving.service.errors import BodyLimit, add_error_handlers
+from serving.service.errors import BodyLimit, add_error_handlers, documented
 from serving.service.routers import admin, customers, health, scoring, segments
 from serving.service.runtime import Runtime
 from serving.service.access import AccessLog
@@ -37,6 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(AccessLog, keys=settings.keys)  # outermost: it logs the 413s too
     app.include_router(health.router)
     for router in (customers.router, segments.router, scoring.router):
-        app.include_router(router, dependencies=[Depends(require_read_key)])
-    app.include_router(admin.router, dependencies=[Depends(require_admin_key)])
+        app.include_router(router, dependencies=[Depends(require_read_key)], responses=documented(401, 503))
+    app.include_router(admin.router, dependencies=[Depends(require_admin_key)], responses=documented(401, 403, 503))
+    app.openapi = lambda: segments.declare_page_limit(FastAPI.openapi(app), settings.config.service.max_page_size)
     return app

@@ -41,7 +41,11 @@ def test_health_ready_version_and_docs_are_open(service, batch):
         version = client.get("/version").json()
         assert version["cxmodels"] and version["batch"]["rows"] == len(batch)
         assert client.get("/docs").status_code == 200
-        assert "/score" in client.get("/openapi.json").json()["paths"]
+        paths = client.get("/openapi.json").json()["paths"]
+    (limit,) = [p for p in paths["/segments/{name}"]["get"]["parameters"] if p["name"] == "limit"]
+    assert {"type": "integer", "minimum": 1, "maximum": 500} in limit["schema"]["anyOf"]  # [service] max_page_size
+    assert {"401", "503", "404", "422"} <= set(paths["/customers/{customer_id}/scores"]["get"]["responses"])
+    assert {"401", "403"} <= set(paths["/admin/reload"]["post"]["responses"])
 
 
 @pytest.mark.parametrize("method, path", GUARDED)
