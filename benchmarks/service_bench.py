@@ -4,6 +4,7 @@ a fixed rate with a mix of customer look-ups and small POST /score calls, and re
     python benchmarks/service_bench.py                        # simulates, trains and scores 2,000 customers first
     python benchmarks/service_bench.py --workdir DIR          # a folder with mlruns/, scores.db and the world/
     python benchmarks/service_bench.py --seconds 60 --rate 200 --score-share 0.05
+    python benchmarks/service_bench.py --rate 500 --workers 2 --store postgresql+psycopg://user@host/db
 
 The load is open-loop: request i is due at start + i / rate whatever happened before, and its latency is
 counted from when it was due, so a slow answer delays no later request and hides no queueing.
@@ -44,15 +45,30 @@ def prepare(workdir: Path, customers: int) -> None:
         subprocess.run(command, cwd=workdir, check=True, stdout=subprocess.DEVNULL)
 
 
+def serving_config(workdir: Path, store: str | None) -> Path | None:
+    """A serving configuration in `workdir` whose score store is `store`, holding a batch of the world
+    (None: the default configuration, scores.db in `workdir`)."""
+    if store is None:
+        return None
+    config = workdir / "bench-serving.toml"
+    config.write_text(f"[store]\nurl = {json.dumps(store)}\n")
+    subprocess.run([sys.executable, "-c", "from serving.batch import run_batch; from serving.config import "
+                    f"load_serving_config; run_batch('world', 'scores.parquet', config=load_serving_config({str(config)!r}))"],
+                   cwd=workdir, check=True, stdout=subprocess.DEVNULL)
+    return config
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def start_service(workdir: Path, port: int, key: str) -> subprocess.Popen:
-    """`cxmodels serve` in `workdir`, its log in service.log; returns once /ready answers 200."""
-    command = [str(Path(sys.executable).parent / "cxmodels"), "serve", "--port", str(port)]
+def start_service(workdir: Path, port: int, key: str, config: Path | None, workers: int) -> subprocess.Popen:
+    """`cxmodels serve` in `workdir` with `workers` processes, its log in service.log; returns once /ready
+    answers 200."""
+    command = [str(Path(sys.executable).parent / "cxmodels"), "serve", "--port", str(port), "--workers", str(workers),
+               *(["--config", str(config)] if config else [])]
     with open(workdir / "service.log", "w") as log:
         process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
                                    env={**os.environ, "CXMODELS_API_KEY": key})
@@ -153,11 +169,15 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="Folder with world/, mlruns/ and scores.db (default: a "
                                                      "temporary one, simulated, trained and scored first).")
     parser.add_argument("--customers", type=int, default=2000, help="Customers to simulate without --workdir.")
+    parser.add_argument("--store", help="Score store URL to serve from (a batch of the world is written to it "
+                                        "first); default scores.db in the work folder.")
+    parser.add_argument("--workers", type=int, default=1, help="Service processes (cxmodels serve --workers).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         workdir = (args.workdir or Path(folder)).resolve()
         workdir.mkdir(parents=True, exist_ok=True)
         prepare(workdir, args.customers)
+        config = serving_config(workdir, args.store)
         ids = pd.read_parquet(workdir / "scores.parquet", columns=["customer_id"])["customer_id"].tolist()
         rng = random.Random(0)
         bodies = score_bodies(workdir, rng.sample(ids, 50))
@@ -165,7 +185,8 @@ def main() -> None:
         plan = [("score", "/score", rng.choice(bodies)) if rng.random() < args.score_share
                 else ("lookup", f"/customers/{rng.choice(ids)}/scores", None) for _ in range(count)]
         key, port = secrets.token_urlsafe(16), free_port()
-        service = start_service(workdir, port, key)
+        print(f"score store {args.store or workdir / 'scores.db'}; {args.workers} service process(es)")
+        service = start_service(workdir, port, key, config, args.workers)
         try:
             results, seconds = drive(port, key, args.rate, plan, args.threads)
         finally:

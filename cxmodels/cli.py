@@ -379,7 +379,10 @@ def segments_export(
     config: ServingConfigFile = None,
     store: StoreUrl = None,
 ) -> None:
-    """Write the customers of a segment in the latest batch, with their scores and reasons."""
+    """Write the customers of a segment in the latest batch, with their scores and reasons.
+
+    In a CSV, text that a spreadsheet would run as a formula (starting with =, +, -, @) gets a leading '.
+    """
     from serving.files import write_atomically
     from serving.store import StoreError
 
@@ -388,8 +391,35 @@ def segments_export(
         raise StoreError(f"no segment {name!r} in batch {batch.batch_id}; its segments: "
                          f"{', '.join(batch.metadata['segments'])}")
     members = scores.segment_members(name, batch.batch_id)
-    write_atomically(members, out)
+    write_atomically(members, out, for_spreadsheets=True)
     typer.echo(f"Wrote {out}: {len(members):,} customers of segment {name} (batch {batch.batch_id}, as of {batch.as_of})")
+
+
+store_app = typer.Typer(help="The score store: its batches and the one served.", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("status")
+def store_status(config: ServingConfigFile = None, store: StoreUrl = None) -> None:
+    """The complete batches, newest first, with their rows and models; the served one (the newest) marked *."""
+    from serving.store import ScoreStore
+
+    settings = _serving_config(config).store
+    scores = ScoreStore(store or settings.url)
+    batches, size = scores.batches(), scores.size_bytes()
+    typer.echo(f"Score store {scores.url}: {len(batches)} complete batch(es), the newest {settings.keep_batches} "
+               f"kept ([store] keep_batches){'' if size is None else f', {size / 1e6:,.1f} MB'}")
+    if batches:
+        typer.echo(f"  {'batch':<26}  {'as of':<25}  {'completed':<25}  {'rows':>9}  churn  clv")
+    for number, batch in enumerate(batches):
+        versions = [f"v{batch.metadata.get(name, '?')}" for name in ("churn_model_version", "clv_model_version")]
+        typer.echo(f"{'*' if number == 0 else ' '} {batch.batch_id:<26}  {str(batch.as_of):<25}  "
+                   f"{str(batch.completed_at.floor('s')):<25}  {batch.rows:>9,}  {versions[0]:<5}  {versions[1]}")
+    for batch_id, created_at in scores.incomplete_batches():
+        typer.echo(f"  {batch_id}: incomplete, started {created_at.floor('s')} (being written, or left by a run "
+                   "that died: the next batch removes it)")
+    if not batches:
+        typer.echo("No complete batch: nothing is served until `cxmodels score` completes one.")
 
 
 @app.command()
@@ -399,12 +429,15 @@ def serve(
     insecure: Annotated[bool, typer.Option(
         "--insecure", help="Serve without an API key (anyone who reaches the port reads every score).")] = False,
     config: ServingConfigFile = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes answering requests on the port, each with its own "
+                                                     "scoring workers.")] = 1,
 ) -> None:
     """Serve scores over HTTP for the CRM: look-ups from the score store, segments, and POST /score.
 
-    Requests need the header X-API-Key with the key in CXMODELS_API_KEY (or the configuration);
+    Requests need the header X-API-Key with a read key (CXMODELS_API_KEY, or the configuration), /admin an
+    admin key (CXMODELS_ADMIN_KEY); several keys, comma-separated, are accepted at once;
     /health, /ready, /version and the OpenAPI docs at /docs are open.
     """
     from serving.service.run import serve as run_service
 
-    run_service(host, port, insecure, config)
+    run_service(host, port, insecure, config, workers=workers)

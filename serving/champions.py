@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import mlflow
 from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
 
 import cxmodels
 from cxmodels.errors import ModelError
@@ -54,15 +55,29 @@ def load_champions(tracking_uri: str | None = None, versions: dict[str, str] | N
 
 def _champion(name: str, uri: str, version: str | None = None):
     """The estimator of version `version` of `name`, default the champion, and its version."""
-    version = version or registry.champion_version(name)
+    try:
+        version = version or registry.champion_version(name)
+    except MlflowException as error:
+        raise ChampionError(f"cannot reach the MLflow store {uri} to find the champion of {name}: "
+                            f"{' '.join(str(error).split())[:300]}") from None
     if version is None:
         raise ChampionError(f"no champion of '{name}' in the MLflow store {uri}: train one with `cxmodels train DATA_DIR` "
                             f"(a model no better than its baseline is never promoted: the training report says why)")
     try:
         model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
     except (MlflowException, OSError) as error:
-        raise ChampionError(f"cannot load {name} v{version} from {uri}: {error}") from error
+        raise ChampionError(f"cannot load {name} v{version} from {uri} (its artifacts: {_source(name, version)}): "
+                            f"{error}; if they were deleted, train again (`cxmodels train`) or give the champion "
+                            "alias to a version whose artifacts exist") from error
     return model.unwrap_python_model().estimator, version
+
+
+def _source(name: str, version: str) -> str:
+    """Where the registry says the artifacts of version `version` of `name` are."""
+    try:
+        return MlflowClient().get_model_version(name, version).source
+    except MlflowException:
+        return "unknown"
 
 
 def _check_features(champions: Champions) -> None:

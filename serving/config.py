@@ -47,10 +47,16 @@ class StoreSettings:
     url: str = "sqlite:///scores.db"
     keep_batches: int = 10
 
+    def __post_init__(self) -> None:
+        if self.keep_batches < 1:
+            raise ConfigError(f"store.keep_batches must be at least 1 (the batch served), got {self.keep_batches}")
+
 
 @dataclass(frozen=True)
 class ServiceSettings:
     api_key: str = ""
+    admin_key: str = ""
+    keys_file: str = ""
     max_request_bytes: int = 1_000_000
     page_size: int = 100
     max_page_size: int = 1000

@@ -3,7 +3,9 @@
 A batch is visible once complete. Its row in `batches` goes in first with `completed_at` NULL, then its scores
 and segment memberships in chunks (one transaction each), and `completed_at` is set last. Readers only see
 complete batches, so a batch that dies midway leaves the previous one served. The next write deletes what
-the dead batch left behind.
+the dead batch left behind. Batches beyond the newest `keep` are deleted in the transaction that publishes a
+new one. Every read is one transaction, so it sees the store as it was at one moment (SQLite: one WAL
+snapshot; PostgreSQL: REPEATABLE READ).
 
 Score columns: `scores` holds batch_id, customer_id and a column for every score column ever written: FLOAT
 for numbers, TEXT for text. A frame with a new column (say a fourth reason) adds that column. A column that
@@ -16,6 +18,7 @@ import secrets
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,6 +31,7 @@ from cxmodels.errors import ConfigError, CxmodelsError, DataError
 DEFAULT_STORE_URL = "sqlite:///scores.db"
 CHUNK_ROWS = 50_000
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITING = "cxmodels_writing"  # execution option of the connections that write
 KINDS = {"float": sa.Float, "text": sa.Text}  # the SQL type of each kind of score column
 DTYPES = {"as_of": "datetime64[ns, UTC]", "float": "float64", "text": "str"}  # and its dtype when read back
 
@@ -84,14 +88,22 @@ class ScoreStore:
             self.engine = sa.create_engine(url)
         except (sa.exc.ArgumentError, ImportError) as exc:
             raise StoreError(f"cannot open the score store at {self.url}: {exc}") from None
+        self._reader = self.engine
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        with self._connection(write=True) as conn:
+            sa.event.listen(self.engine, "begin", _sqlite_begin)
+        elif self.engine.dialect.name == "postgresql":
+            self._reader = self.engine.execution_options(isolation_level="REPEATABLE READ")
+        with self._connection() as conn:  # no write lock unless a table is missing: readers open stores too
             SCHEMA.create_all(conn)
 
-    def write_batch(self, scores: pd.DataFrame, metadata: dict, progress: bool = False) -> Batch:
+    def write_batch(self, scores: pd.DataFrame, metadata: dict, progress: bool = False, keep: int | None = None) -> Batch:
         """Store `scores` (a score frame, one as_of) as a new batch, visible once complete; memberships come
-        from its `segments` column (";"-joined names). Leftovers of batches that died midway are deleted first."""
+        from its `segments` column (";"-joined names). Leftovers of batches that died midway are deleted first.
+        With `keep`, the complete batches beyond the newest `keep` are deleted in the transaction that
+        publishes this one: readers see the new batch and the pruned store at the same moment."""
+        if keep is not None and keep < 1:
+            raise ConfigError(f"keep must be at least 1 (the new batch), got {keep}")
         as_of = _as_of(scores)
         document = json.dumps(metadata, default=_jsonable)
         batch_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
@@ -117,9 +129,13 @@ class ScoreStore:
             with self._connection(write=True) as conn:
                 done = conn.execute(BATCHES.update().values(completed_at=_now(), segment_counts=json.dumps(counts))
                                     .where(BATCHES.c.batch_id == batch_id, BATCHES.c.completed_at.is_(None))).rowcount
-            if done != 1:
-                raise StoreError(f"batch {batch_id} was deleted from the score store at {self.url} while being "
-                                 "written (by another writer?)")
+                if done != 1:
+                    raise StoreError(f"batch {batch_id} was deleted from the score store at {self.url} while being "
+                                     "written (by another writer?)")
+                if keep is not None:
+                    old = conn.execute(sa.select(BATCHES.c.batch_id).where(BATCHES.c.completed_at.is_not(None))
+                                       .order_by(*NEWEST).offset(keep)).scalars().all()
+                    _delete(conn, [old_id for old_id in old if old_id != batch_id])
         except BaseException:
             with suppress(StoreError), self._connection(write=True) as conn:
                 _delete(conn, [batch_id])
@@ -137,9 +153,30 @@ class ScoreStore:
         with self._connection() as conn:
             return [_to_batch(row) for row in conn.execute(_complete().order_by(*NEWEST))]
 
-    def customer_scores(self, customer_id: str, batch_id: str | None = None) -> dict | None:
-        """One customer's row of a batch (default the latest) as JSON-able values, as_of in ISO 8601;
-        None when the customer is not in the batch."""
+    def incomplete_batches(self) -> list[tuple[str, pd.Timestamp]]:
+        """(batch_id, created_at) of the batches being written, or left by a run that died (the next write
+        deletes those), oldest first."""
+        with self._connection() as conn:
+            rows = conn.execute(sa.select(BATCHES.c.batch_id, BATCHES.c.created_at)
+                                .where(BATCHES.c.completed_at.is_(None)).order_by(BATCHES.c.created_at))
+            return [(batch_id, pd.Timestamp(created_at, tz="UTC")) for batch_id, created_at in rows]
+
+    def size_bytes(self) -> int | None:
+        """The space the store takes: the SQLite file with its WAL, or the PostgreSQL tables with their
+        indexes; None for another database."""
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            return sum(path.stat().st_size for path in (Path(database), Path(f"{database}-wal")) if path.exists())
+        if self.engine.dialect.name == "postgresql":
+            with self._connection() as conn:
+                return int(conn.execute(sa.text("SELECT sum(pg_total_relation_size(CAST(name AS regclass))) FROM "
+                                                "unnest(CAST(:names AS text[])) AS name"),
+                                        {"names": [table.name for table in SCHEMA.sorted_tables]}).scalar())
+        return None
+
+    def customer_scores(self, customer_id: str, batch_id: str | None = None) -> tuple[Batch, dict | None]:
+        """A batch (default the latest) and one customer's row in it as JSON-able values, as_of in ISO 8601
+        (None when the customer is not in the batch), both read at the same moment."""
         with self._connection() as conn:
             batch = self._batch_row(conn, batch_id)
             columns = json.loads(batch.columns)
@@ -147,10 +184,10 @@ class ScoreStore:
             row = conn.execute(sa.select(*table.c).where(
                 table.c.batch_id == batch.batch_id, table.c.customer_id == str(customer_id))).first()
         if row is None:
-            return None
+            return _to_batch(batch), None
         values = row._mapping
         as_of = pd.Timestamp(batch.as_of, tz="UTC").isoformat()
-        return {name: as_of if kind == "as_of" else values[name] for name, kind in columns}
+        return _to_batch(batch), {name: as_of if kind == "as_of" else values[name] for name, kind in columns}
 
     def scores(self, batch_id: str | None = None) -> pd.DataFrame:
         """The whole batch (default the latest) as a score frame, in customer_id order."""
@@ -184,24 +221,31 @@ class ScoreStore:
                 .order_by(MEMBERS.c.customer_id).limit(limit).offset(offset)).all()
         return _frame(rows, batch)
 
-    def prune(self, keep: int) -> int:
-        """Delete all but the newest `keep` complete batches; returns how many were deleted."""
-        if keep < 0:
-            raise ConfigError(f"keep must not be negative, got {keep}")
-        with self._connection(write=True) as conn:
-            old = conn.execute(sa.select(BATCHES.c.batch_id).where(BATCHES.c.completed_at.is_not(None))
-                               .order_by(*NEWEST).offset(keep)).scalars().all()
-            _delete(conn, old)
-        return len(old)
-
     @contextmanager
     def _connection(self, write: bool = False):
-        """A connection (in a transaction committed at the end when `write`); database errors become StoreError."""
+        """A connection in one transaction, committed at the end. Without `write` it sees one snapshot of the
+        store throughout (a batch and its rows as they were at one moment); with it, it takes SQLite's write
+        lock at once. Database errors become StoreError."""
         try:
-            with (self.engine.begin() if write else self.engine.connect()) as conn:
-                yield conn
+            with (self.engine if write else self._reader).connect() as conn:
+                conn.execution_options(**{WRITING: write})
+                with conn.begin():
+                    yield conn
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"score store at {self.url}: {getattr(exc, 'orig', None) or exc}") from None
+            cause = str(getattr(exc, "orig", None) or exc)
+            raise StoreError(f"score store at {self.url}: {cause}{self._hint(cause)}") from None
+
+    def _hint(self, cause: str) -> str:
+        """What to do about a SQLite file that cannot be used, naming it; empty for anything else."""
+        database = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not database:
+            return ""
+        if "malformed" in cause or "not a database" in cause:
+            return (f" (the file {Path(database).resolve()} is damaged or not a score store: restore it from a backup, "
+                    "or move it away and run `cxmodels score` to start a new store)")
+        if "unable to open" in cause:
+            return f" (cannot open {Path(database).resolve()}: check that its folder exists and that it is writable)"
+        return ""
 
     def batch(self, batch_id: str | None = None) -> Batch:
         """Complete batch `batch_id`, or the latest when None; StoreError when there is none."""
@@ -253,12 +297,20 @@ class ScoreStore:
 
 
 def _sqlite_pragmas(connection, _record) -> None:
-    """Each SQLite connection waits for locks instead of failing; WAL lets readers read while a batch is written."""
+    """Each SQLite connection waits for locks instead of failing; WAL lets readers read while a batch is written.
+    The driver's own transaction handling is off: `_sqlite_begin` starts every transaction."""
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(conn) -> None:
+    """A read is one transaction (one snapshot of the WAL); a write takes the write lock at its start, so it
+    waits for another writer (busy_timeout) rather than failing when it first writes."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITING) else "BEGIN")
 
 
 def _as_of(scores: pd.DataFrame) -> pd.Timestamp:

@@ -24,6 +24,7 @@ CHURN_MODEL = "cxmodels-churn"
 CLV_MODEL = "cxmodels-clv"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+NOT_FOUND = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")  # MLflow's codes for a missing model or alias
 REQUIREMENTS = ("mlflow", "numpy", "pandas", "scipy", "scikit-learn", "lightgbm", "lifetimes")
 
 
@@ -32,11 +33,14 @@ def champion_uri(name: str) -> str:
 
 
 def champion_version(name: str) -> str | None:
-    """The version of registered model `name` that holds the champion alias, or None."""
+    """The version of registered model `name` that holds the champion alias, or None; MlflowException when
+    the store cannot be asked (unreachable, say), which is not the same as having no champion."""
     try:
         return str(MlflowClient().get_model_version_by_alias(name, CHAMPION).version)
-    except MlflowException:  # no such registered model, or no champion yet
-        return None
+    except MlflowException as error:
+        if error.error_code in NOT_FOUND:  # no such registered model, or no champion yet
+            return None
+        raise
 
 
 def log_model(estimator, wrapper, name: str, input_example: pd.DataFrame, output_example: pd.DataFrame,

@@ -1,5 +1,6 @@
 """The FastAPI application: settings in `app.state`, the models and store loaded by the lifespan handler,
-API-key authentication on everything but the health endpoints and the docs."""
+API-key authentication on everything but the health endpoints and the docs (read keys; admin keys for
+/admin), and the access log."""
 
 import threading
 from contextlib import asynccontextmanager
@@ -7,10 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 import cxmodels
-from serving.service.errors import BodyLimit, add_error_handlers
+from serving.service.errors import BodyLimit, add_error_handlers, documented
 from serving.service.routers import admin, customers, health, scoring, segments
 from serving.service.runtime import Runtime
-from serving.service.security import require_api_key
+from serving.service.access import AccessLog
+from serving.service.security import require_admin_key, require_read_key
 from serving.service.settings import Settings
 
 
@@ -26,12 +28,16 @@ async def lifespan(app: FastAPI):
 def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="cxmodels scoring service", version=cxmodels.__version__, lifespan=lifespan,
                   description="Churn risk with reasons, CLV and segments per customer, for the CRM and marketing. "
-                              "Send the API key in the X-API-Key header; /health, /ready and /version are open.")
+                              "Send a read key in the X-API-Key header (an admin key for /admin); /health, /ready "
+                              "and /version are open. Every answer carries X-Request-ID, as the service logs it.")
     app.state.settings = settings
     app.state.runtime = Runtime(settings)
     add_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.config.service.max_request_bytes)
+    app.add_middleware(AccessLog, keys=settings.keys)  # outermost: it logs the 413s too
     app.include_router(health.router)
-    for router in (customers.router, segments.router, scoring.router, admin.router):
-        app.include_router(router, dependencies=[Depends(require_api_key)])
+    for router in (customers.router, segments.router, scoring.router):
+        app.include_router(router, dependencies=[Depends(require_read_key)], responses=documented(401, 503))
+    app.include_router(admin.router, dependencies=[Depends(require_admin_key)], responses=documented(401, 403, 503))
+    app.openapi = lambda: segments.declare_page_limit(FastAPI.openapi(app), settings.config.service.max_page_size)
     return app

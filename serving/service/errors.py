@@ -9,6 +9,7 @@ import json
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
@@ -16,6 +17,28 @@ from cxmodels.errors import CxmodelsError
 from serving.store import StoreError
 
 MAX_LISTED = 20  # validation errors listed in one answer
+MEANINGS = {  # each error status the service answers, as the OpenAPI document describes it
+    400: "The body cannot be parsed at all (e.g. bytes that are not UTF-8)",
+    401: "No API key, or one the service does not accept (X-API-Key)",
+    403: "A read key where an admin key is needed",
+    404: "No such customer in the latest batch, or no such segment",
+    413: "The request body is larger than [service] max_request_bytes",
+    422: "The request breaks the declared schema, a limit of the configuration or the data contract",
+    503: "Not ready (the score store or the models are not loaded, or there is no batch yet), or scoring is busy "
+         "(Retry-After)",
+}
+
+
+class ErrorBody(BaseModel):
+    """An error answer: `detail` names what is wrong; some add fields (`errors`, `problems`, `ready`, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+    detail: str
+
+
+def documented(*codes: int) -> dict:
+    """The OpenAPI `responses` of these error statuses, all with an ErrorBody."""
+    return {code: {"model": ErrorBody, "description": MEANINGS[code]} for code in codes}
 
 
 class ApiError(CxmodelsError, HTTPException):

@@ -10,6 +10,7 @@ the old models.
 import asyncio
 import logging
 import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Annotated
 
@@ -33,12 +34,14 @@ class Runtime:
         self.champions: Champions | None = None
         self.pool: ScorePool | None = None  # workers holding the same champions
         self.error: str | None = None  # why loading failed, for /ready
+        self.loading_since: float | None = None  # time.monotonic() when the first load began
         self._reloading = threading.Lock()
         self._swapping = threading.Lock()  # a pool is swapped out only between two submissions
         self._scoring = 0  # POST /score calls submitted and not done: beyond the queue limit, 503
 
     def load(self) -> None:
         """Open the store and load the champions; a failure is kept in `error` (and logged), not raised."""
+        self.loading_since = time.monotonic()
         try:
             self.reload()
         except Exception as error:  # noqa: BLE001 - any failure at start is reported by /ready, the service stays up
@@ -112,7 +115,10 @@ class Runtime:
         return champions
 
     def _not_loaded(self, what: str) -> ApiError:
-        return ApiError(503, f"{what} not loaded{': ' + self.error if self.error else ' yet'}")
+        if self.error:
+            return ApiError(503, f"{what} not loaded: {self.error}")
+        loading = f" (loading for {time.monotonic() - self.loading_since:.0f} s)" if self.loading_since else ""
+        return ApiError(503, f"{what} not loaded yet{loading}")
 
     def latest_batch(self) -> Batch:
         """The latest complete batch; StoreError (503) when there is none."""

@@ -1,4 +1,4 @@
-"""The service's settings: the serving configuration, the API key and where the models and scores are.
+"""The service's settings: the serving configuration, the API keys and where the models and scores are.
 
 The application keeps them in `app.state.settings`; endpoints get them with the `get_settings` dependency.
 """
@@ -12,8 +12,8 @@ from fastapi import Depends, Request
 
 from cxmodels.errors import ConfigError
 from serving.config import ServingConfig, load_serving_config
+from serving.service.keys import ADMIN_KEY_ENV, API_KEY_ENV, Keys, keys_from
 
-API_KEY_ENV = "CXMODELS_API_KEY"
 API_KEY_HEADER = "X-API-Key"
 
 
@@ -23,11 +23,13 @@ class SettingsError(ConfigError):
 
 @dataclass(frozen=True)
 class Settings:
-    """`api_key` None: every endpoint is open (started with --insecure and no key)."""
+    """`keys` the accepted API keys; with `open` (started with --insecure and no key at all) every endpoint
+    is open."""
 
     config: ServingConfig
-    api_key: str | None
+    keys: Keys
     tracking_uri: str | None = None  # None: MLFLOW_TRACKING_URI, else ./mlruns (as in training)
+    open: bool = False
 
     @property
     def store_url(self) -> str:
@@ -36,14 +38,15 @@ class Settings:
 
 def load_settings(config_path: Path | str | None = None, insecure: bool = False, tracking_uri: str | None = None,
                   environ=os.environ) -> Settings:
-    """Settings from the serving configuration at `config_path`; the API key from CXMODELS_API_KEY, else the
-    configuration's [service] api_key. Without a key, SettingsError unless `insecure`."""
+    """Settings from the serving configuration at `config_path`, the keys as `keys_from` finds them. Without
+    any key, SettingsError unless `insecure`; a key given is always required."""
     config = load_serving_config(config_path)
-    api_key = environ.get(API_KEY_ENV) or config.service.api_key or None
-    if api_key is None and not insecure:
-        raise SettingsError(f"no API key: set {API_KEY_ENV} or [service] api_key in the serving configuration, "
-                            "or pass --insecure to serve without authentication")
-    return Settings(config, api_key, tracking_uri)
+    keys = keys_from(config.service, environ)
+    if not keys.any() and not insecure:
+        raise SettingsError(f"no API key: set {API_KEY_ENV} (and {ADMIN_KEY_ENV} for /admin), or [service] api_key, "
+                            "admin_key or keys_file in the serving configuration, or pass --insecure to serve "
+                            "without authentication")
+    return Settings(config, keys, tracking_uri, open=not keys.any())
 
 
 async def get_settings(request: Request) -> Settings:

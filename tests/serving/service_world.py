@@ -4,6 +4,7 @@ Everything runs in subprocesses with the world's folder as working directory, as
 so MLflow's global state in the test process is never touched.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -17,9 +18,12 @@ import pytest
 
 BIN = Path(sys.executable).parent
 API_KEY = "test-key-0123456789"
+ADMIN_KEY = "test-admin-key-9876543210"
+KEYS_FILE = "keys.toml"  # in the world's folder: more keys, read again when it changes
 MAX_REQUEST_BYTES = 200_000
 SERVING_CONFIG = f"""
 [service]
+keys_file = "{KEYS_FILE}"
 max_request_bytes = {MAX_REQUEST_BYTES}
 page_size = 50
 max_page_size = 500
@@ -28,10 +32,19 @@ max_page_size = 500
 
 @dataclass(frozen=True)
 class World:
-    """A working directory holding the dataset (world/), the MLflow store (mlruns/) and the score store."""
+    """A working directory holding the dataset (world/) and the MLflow store (mlruns/); its batches go to the
+    score store `store_url` (set in the serving configuration `config`) and to `scores_file`."""
 
     folder: Path
     config: Path
+    store_url: str
+    scores_file: Path
+
+    def on_store(self, url: str, name: str) -> "World":
+        """The same world with its batches going to the score store at `url` (and to scores-`name`.parquet)."""
+        config = self.folder / f"serving-{name}.toml"
+        config.write_text(f"[store]\nurl = {json.dumps(url)}\n{SERVING_CONFIG}")
+        return World(self.folder, config, url, self.folder / f"scores-{name}.parquet")
 
     @property
     def tracking_uri(self) -> str:
@@ -39,7 +52,8 @@ class World:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri, "CXMODELS_API_KEY": API_KEY}
+        return {**os.environ, "MLFLOW_TRACKING_URI": self.tracking_uri, "CXMODELS_API_KEY": API_KEY,
+                "CXMODELS_ADMIN_KEY": ADMIN_KEY}
 
     def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         """A command in the world's folder; fails the test, with its output, when it fails."""
@@ -53,7 +67,7 @@ class World:
     def run_batch(self) -> None:
         """`serving.batch.run_batch` on the world with its serving configuration."""
         self.python(f"from serving.batch import run_batch; from serving.config import load_serving_config; "
-                    f"run_batch('world', 'scores.parquet', config=load_serving_config({str(self.config)!r}))")
+                    f"run_batch('world', {str(self.scores_file)!r}, config=load_serving_config({str(self.config)!r}))")
 
 
 def free_port() -> int:
@@ -68,13 +82,14 @@ class Service:
     process: subprocess.Popen
 
     def client(self, key: str | None = API_KEY, **kwargs) -> httpx.Client:
+        """A client sending `key` (default the read key)."""
         return httpx.Client(base_url=self.url, headers={"X-API-Key": key} if key else {}, timeout=60, **kwargs)
 
 
-def start_service(world: World) -> Service:
-    """`cxmodels serve` on a free loopback port, once /ready answers 200; its log in service.log."""
+def start_service(world: World, *options: str) -> Service:
+    """`cxmodels serve` (with `options`) on a free loopback port, once /ready answers 200; its log in service.log."""
     port = free_port()
-    command = [str(BIN / "cxmodels"), "serve", "--port", str(port), "--config", str(world.config)]
+    command = [str(BIN / "cxmodels"), "serve", "--port", str(port), "--config", str(world.config), *options]
     with open(world.folder / "service.log", "a") as log:
         process = subprocess.Popen(command, cwd=world.folder, env=world.env, stdout=log, stderr=subprocess.STDOUT)
     service = Service(f"http://127.0.0.1:{port}", process)
@@ -90,11 +105,25 @@ def start_service(world: World) -> Service:
     pytest.fail(f"the service did not become ready:\n{(world.folder / 'service.log').read_text()}")
 
 
+def children(pid: int) -> list[int]:
+    """The process ids whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # the process ended meanwhile
+            continue
+        if parent == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def make_world(folder: Path) -> World:
-    """2,000 simulated customers, trained and scored into the score store of `folder`."""
+    """2,000 simulated customers, trained and scored into the SQLite score store `folder`/scores.db."""
     config = folder / "serving.toml"
     config.write_text(SERVING_CONFIG)
-    world = World(folder, config)
+    (folder / KEYS_FILE).write_text("read = []\n")
+    world = World(folder, config, f"sqlite:///{folder / 'scores.db'}", folder / "scores.parquet")
     world.run(str(BIN / "cxmodels"), "simulate", "world", "--customers", "2000", "--seed", "1")
     world.run(str(BIN / "cxmodels"), "train", "world")
     world.run_batch()

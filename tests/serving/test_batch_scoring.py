@@ -1,5 +1,6 @@
 """Batch scoring: the score file and store from the champions, the CLI around them, and the pieces they use."""
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import pandas as pd
 import pytest
 
 from serving.config import RiskSettings, ServingConfig, ValueSettings, load_serving_config
-from serving.files import write_atomically
+from serving.files import escape_formulas, write_atomically
 from serving.scoring import SCORE_COLUMNS, reference_from, rfm_score, risk_bands, value_tiers
 from serving.store import ScoreStore
 
@@ -54,6 +55,21 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path, monk
     assert [p.name for p in tmp_path.iterdir()] == ["scores.csv"]
     with pytest.raises(ValueError, match=r"must end in \.parquet or \.csv"):
         write_atomically(pd.DataFrame({"a": [1]}), tmp_path / "scores.xlsx")
+
+
+def test_a_csv_for_spreadsheets_escapes_text_that_would_run_as_a_formula(tmp_path):
+    cells = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tcmd", "plain", "a=b", None]
+    frame = pd.DataFrame({"text": pd.Series(cells, dtype="str"), "number": -1.5})
+    assert escape_formulas(pd.DataFrame({"text": ["\rcmd"]}))["text"].tolist() == ["'\rcmd"]
+    write_atomically(frame, tmp_path / "safe.csv", for_spreadsheets=True)
+    write_atomically(frame, tmp_path / "raw.csv")
+
+    with open(tmp_path / "safe.csv", newline="") as file:
+        safe = list(csv.DictReader(file))
+    assert [row["text"] for row in safe] == [f"'{cell}" for cell in cells[:5]] + ["plain", "a=b", ""]
+    assert {row["number"] for row in safe} == {"-1.5"}  # numbers are not text: written as they are
+    with open(tmp_path / "raw.csv", newline="") as file:
+        assert [row["text"] for row in csv.DictReader(file)][:2] == cells[:2]
 
 
 def test_the_serving_config_refuses_unknown_keys_bad_thresholds_and_bad_segments(tmp_path):

@@ -24,12 +24,12 @@ def slow_write_chunk(self, *args):
     time.sleep(60)
 
 store.ScoreStore._insert_chunk = slow_write_chunk
-run_batch("world", "scores.parquet", config=load_serving_config({config!r}))
+run_batch("world", {out!r}, config=load_serving_config({config!r}))
 """
 
 
 def incomplete_batches(world) -> int:
-    engine = sa.create_engine(f"sqlite:///{world.folder / 'scores.db'}")
+    engine = sa.create_engine(world.store_url)
     with engine.connect() as conn:
         count = conn.execute(sa.select(sa.func.count()).where(BATCHES.c.completed_at.is_(None))).scalar()
     engine.dispose()
@@ -44,9 +44,11 @@ def served(client) -> set[str]:
 
 
 @pytest.mark.slow
-def test_a_batch_killed_midway_leaves_the_previous_batch_served(world, client):
+def test_a_batch_killed_midway_leaves_the_previous_batch_served(served_world, client):
+    world = served_world
     (previous,) = served(client)
-    batch = subprocess.Popen([sys.executable, "-c", SLOW_BATCH.format(config=str(world.config))], cwd=world.folder,
+    code = SLOW_BATCH.format(config=str(world.config), out=str(world.scores_file))
+    batch = subprocess.Popen([sys.executable, "-c", code], cwd=world.folder,
                              env=world.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert batch.stdout.readline().strip() == "chunk written"

@@ -5,12 +5,11 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from service_world import API_KEY, MAX_REQUEST_BYTES
+from service_world import ADMIN_KEY, API_KEY, KEYS_FILE, MAX_REQUEST_BYTES, children
 from serving.scoring import SCORE_COLUMNS
 
 TABLES = ("customers", "transactions", "contacts", "surveys", "events")
@@ -20,8 +19,8 @@ ONE_PURCHASE = {"transactions": [{"customer_id": "new-1", "timestamp": "2025-06-
 
 
 @pytest.fixture(scope="module")
-def batch(world) -> pd.DataFrame:
-    return pd.read_parquet(world.folder / "scores.parquet")
+def batch(served_world) -> pd.DataFrame:
+    return pd.read_parquet(served_world.scores_file)
 
 
 def history(world, customer_id: str) -> dict:
@@ -42,7 +41,11 @@ def test_health_ready_version_and_docs_are_open(service, batch):
         version = client.get("/version").json()
         assert version["cxmodels"] and version["batch"]["rows"] == len(batch)
         assert client.get("/docs").status_code == 200
-        assert "/score" in client.get("/openapi.json").json()["paths"]
+        paths = client.get("/openapi.json").json()["paths"]
+    (limit,) = [p for p in paths["/segments/{name}"]["get"]["parameters"] if p["name"] == "limit"]
+    assert {"type": "integer", "minimum": 1, "maximum": 500} in limit["schema"]["anyOf"]  # [service] max_page_size
+    assert {"401", "503", "404", "422"} <= set(paths["/customers/{customer_id}/scores"]["get"]["responses"])
+    assert {"401", "403"} <= set(paths["/admin/reload"]["post"]["responses"])
 
 
 @pytest.mark.parametrize("method, path", GUARDED)
@@ -53,6 +56,58 @@ def test_every_other_endpoint_needs_the_key(service, method, path, key, words):
         answer = client.request(method, path, headers={"X-API-Key": key} if key else {}, json=ONE_PURCHASE)
     assert answer.status_code == 401 and words in answer.json()["detail"]
     assert answer.headers["WWW-Authenticate"] == "APIKey"
+
+
+def test_admin_endpoints_need_an_admin_key_which_also_opens_the_rest(service, batch):
+    with service.client() as reader:
+        refused = reader.post("/admin/reload")
+    assert refused.status_code == 403 and "needs an admin key" in refused.json()["detail"]
+    with service.client(key=ADMIN_KEY) as admin:
+        assert admin.get(f"/customers/{batch['customer_id'].iloc[0]}/scores").status_code == 200
+
+
+def test_keys_are_rotated_in_the_keys_file_without_a_restart(service, served_world, batch):
+    keys_file, path = served_world.folder / KEYS_FILE, f"/customers/{batch['customer_id'].iloc[0]}/scores"
+
+    def status(key: str) -> int:
+        with service.client(key=key) as client:
+            return client.get(path).status_code
+
+    def replace(text: str) -> None:  # as documented: a new file renamed over the old one, never half-written
+        (served_world.folder / "keys.new").write_text(text)
+        os.replace(served_world.folder / "keys.new", keys_file)
+
+    try:
+        replace('read = ["old-crm-key"]\n')
+        assert status("old-crm-key") == 200 and status("new-crm-key") == 401
+        replace('read = ["old-crm-key", "new-crm-key"]\n')  # both while the CRM moves over
+        assert status("old-crm-key") == 200 and status("new-crm-key") == 200
+        replace('read = ["new-crm-key"]\n')
+        assert status("old-crm-key") == 401 and status("new-crm-key") == 200
+        replace("read = [unquoted]\n")  # a broken file keeps the keys read before
+        assert status("new-crm-key") == 200 and status(API_KEY) == 200
+    finally:
+        replace("read = []\n")
+
+
+def test_every_request_is_logged_with_an_id_status_and_time_and_no_key(service, served_world, batch):
+    customer = batch["customer_id"].iloc[0]
+    with service.client() as client:
+        answer = client.get(f"/customers/{customer}/scores", headers={"X-Request-ID": "crm-call-42"})
+        client.get("/segments/champions", params={"limit": 3, "api_key": API_KEY})
+        client.get(f"/customers/{API_KEY}/scores")  # a key where it does not belong is not logged either
+    with service.client(key=ADMIN_KEY) as admin:
+        admin.get("/segments")
+    with service.client(key="not-a-key-" + API_KEY) as wrong:
+        assert wrong.get("/segments").status_code == 401
+    assert answer.headers["X-Request-ID"] == "crm-call-42"
+    deadline = time.monotonic() + 10
+    while "GET /segments -> 401" not in (log := (served_world.folder / "service.log").read_text()):
+        assert time.monotonic() < deadline, log[-2000:]
+        time.sleep(0.1)
+    assert f"request crm-call-42: GET /customers/{customer}/scores -> 200 in " in log
+    assert "GET /segments/champions?limit&api_key -> 200" in log and "GET /customers/[key]/scores -> 404" in log
+    assert API_KEY not in log and ADMIN_KEY not in log
 
 
 def test_a_customer_lookup_gives_its_row_of_the_latest_batch(client, batch):
@@ -205,19 +260,6 @@ def test_unknown_paths_and_methods_get_json_errors(client):
     assert client.get("/score").status_code == 405
 
 
-def children(pid: int) -> list[int]:
-    """The process ids whose parent is `pid` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):  # the process ended meanwhile
-            continue
-        if parent == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 def test_a_killed_scoring_worker_gives_a_503_then_a_new_one_scores(client, service, batch):
     assert client.post("/score", json=ONE_PURCHASE).status_code == 200
     workers = [worker for child in children(service.process.pid) for worker in children(child)]  # forkserver's
@@ -260,7 +302,8 @@ def test_a_reload_under_traffic_fails_no_request_and_serves_the_new_champion(cli
     for worker in workers:
         worker.start()
     time.sleep(1)
-    reloaded = client.post("/admin/reload")
+    with service.client(key=ADMIN_KEY) as admin:
+        reloaded = admin.post("/admin/reload")
     time.sleep(1)
     stop.set()
     for worker in workers:
@@ -272,14 +315,15 @@ def test_a_reload_under_traffic_fails_no_request_and_serves_the_new_champion(cli
     assert client.get("/version").json()["churn_model_version"] == new
 
 
-def test_a_failed_reload_keeps_the_previous_models(client, world):
+def test_a_failed_reload_keeps_the_previous_models(client, service, world):
     from mlflow.tracking import MlflowClient
 
     registry = MlflowClient(world.tracking_uri, world.tracking_uri)  # explicit: MLflow's global state untouched
     serving = client.get("/version").json()
     registry.delete_registered_model_alias("cxmodels-clv", "champion")
     try:
-        answer = client.post("/admin/reload")
+        with service.client(key=ADMIN_KEY) as admin:
+            answer = admin.post("/admin/reload")
         assert answer.status_code == 503
         detail = answer.json()["detail"]
         assert "previous models are still served" in detail and "cxmodels-clv" in detail

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from cxmodels.cli import app
 from serving.config import ServingConfig, StoreSettings
 from serving.service import Settings, SettingsError, create_app, load_settings
+from serving.service.keys import Keys, KeysError
 from serving.service.run import serve
 from service_world import free_port
 
@@ -21,21 +22,39 @@ def test_without_a_key_the_service_refuses_to_start_unless_insecure(monkeypatch)
         serve(port=free_port())  # refused before binding: no server runs
     result = CliRunner().invoke(app, ["serve", "--port", str(free_port())])
     assert result.exit_code == 2 and "no API key" in result.output
-    assert load_settings(insecure=True, environ={}).api_key is None
+    assert load_settings(insecure=True, environ={}).open
 
 
-def test_the_key_comes_from_the_environment_then_from_the_configuration(tmp_path):
+def test_keys_come_from_the_environment_then_the_configuration_and_from_the_keys_file(tmp_path):
     config = tmp_path / "serving.toml"
-    config.write_text('[service]\napi_key = "from-config"\n')
-    assert load_settings(config, environ={"CXMODELS_API_KEY": "from-env"}).api_key == "from-env"
-    assert load_settings(config, environ={}).api_key == "from-config"
-    assert load_settings(config, insecure=True, environ={}).api_key == "from-config"  # a key given is required
+    config.write_text('[service]\napi_key = "from-config"\nadmin_key = "admin-1, admin-2"\n')
+    keys = load_settings(config, environ={"CXMODELS_API_KEY": "env-1,env-2 , "}).keys
+    assert keys.current() == {"read": ("env-1", "env-2"), "admin": ("admin-1", "admin-2")}
+    assert keys.role("env-2") == "read" and keys.role("admin-1") == "admin" and keys.role("from-config") is None
+    assert load_settings(config, environ={}).keys.current()["read"] == ("from-config",)
+    secured = load_settings(config, insecure=True, environ={})
+    assert not secured.open and secured.keys.role("from-config") == "read"  # a key given is required
+
+    keys_file = tmp_path / "keys.toml"
+    keys_file.write_text('read = ["file-read"]\nadmin = ["file-admin"]\n')
+    config.write_text(f'[service]\nkeys_file = "{keys_file}"\n')
+    keys = load_settings(config, environ={}).keys
+    assert keys.role("file-read") == "read" and keys.role("file-admin") == "admin"
+    assert keys.redact("/customers/file-admin/x?file-read") == "/customers/[key]/x?[key]"
+    for text, words in [("read = 'one'", "must be a list of non-empty strings"), ("reader = []", "unknown entries"),
+                        ("read = [", "cannot read the keys file")]:
+        keys_file.write_text(text)
+        with pytest.raises(KeysError, match=words):
+            load_settings(config, environ={})
+    keys_file.unlink()
+    with pytest.raises(KeysError, match=f"cannot read the keys file {keys_file}"):
+        load_settings(config, environ={})
 
 
 @pytest.fixture
 def unloadable():
     """The service in this process, on a store it cannot open: it starts but never gets ready."""
-    settings = Settings(ServingConfig(store=StoreSettings(url="nosuchdb://nowhere")), api_key="k")
+    settings = Settings(ServingConfig(store=StoreSettings(url="nosuchdb://nowhere")), Keys({"read": ("k",)}))
     server = uvicorn.Server(uvicorn.Config(create_app(settings), port=free_port(), log_level="critical"))
     thread = threading.Thread(target=server.run)
     thread.start()
@@ -58,5 +77,6 @@ def test_health_answers_while_ready_is_503_with_the_reason(unloadable):
     assert looked_up.status_code == 503 and "score store is not loaded" in looked_up.json()["detail"]
     assert unloadable.get("/customers/C1/scores").status_code == 401
     schemes = unloadable.get("/openapi.json").json()["components"]["securitySchemes"]
-    assert schemes["APIKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key",
-                                       "description": "The service's API key (CXMODELS_API_KEY where it runs)."}
+    assert schemes["ReadKey"] == {"type": "apiKey", "in": "header", "name": "X-API-Key", "description":
+                                  "A read key of the service (CXMODELS_API_KEY where it runs) or an admin key."}
+    assert schemes["AdminKey"]["name"] == "X-API-Key" and "CXMODELS_ADMIN_KEY" in schemes["AdminKey"]["description"]

@@ -15,7 +15,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from pandas.testing import assert_frame_equal
+from typer.testing import CliRunner
 
+from backends import BACKENDS, create_database, drop_database
+from cxmodels.cli import app
 from serving import store as store_module
 from serving.scoring import SCORE_COLUMNS
 from serving.store import ScoreStore, StoreError
@@ -55,9 +58,11 @@ def count(store: ScoreStore, table: str, batch_id: str | None = None) -> int:
         return conn.execute(sa.text(query), {"batch_id": batch_id}).scalar()
 
 
-@pytest.fixture
-def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'scores.db'}"
+@pytest.fixture(params=BACKENDS)
+def url(request, tmp_path):
+    url = create_database(request.param, tmp_path)
+    yield url
+    drop_database(url)
 
 
 @pytest.fixture
@@ -76,14 +81,15 @@ def test_a_batch_reads_back_as_written(store, monkeypatch):
     assert_frame_equal(store.scores(), as_read(frame))
     assert store.scores().dtypes["as_of"] == "datetime64[ns, UTC]"
 
-    row = store.customer_scores("Zoë 'o\"; --")
+    served, row = store.customer_scores("Zoë 'o\"; --")
+    assert served == batch
     assert list(row) == list(SCORE_COLUMNS) and json.loads(json.dumps(row)) == row
     assert row["as_of"] == "2025-01-01T00:00:00+00:00"
     assert row["churn_probability"] == frame.loc[0, "churn_probability"] and row["reason_1"] == "reason_1 0"
-    missing = store.customer_scores(frame.loc[1, "customer_id"])
+    _, missing = store.customer_scores(frame.loc[1, "customer_id"])
     assert all(missing[name] is None for name in SCORE_COLUMNS if name not in ("customer_id", "as_of", "segments"))
     assert missing["segments"] == ""
-    assert store.customer_scores("nobody") is None
+    assert store.customer_scores("nobody") == (batch, None)
 
 
 def test_readers_see_the_latest_complete_batch(store):
@@ -92,8 +98,8 @@ def test_readers_see_the_latest_complete_batch(store):
 
     assert store.latest_batch() == second
     assert store.batches() == [second, first]
-    assert store.customer_scores("C001")["churn_probability"] > 1
-    assert store.customer_scores("C001", batch_id=first.batch_id)["churn_probability"] < 1
+    assert store.customer_scores("C001")[1]["churn_probability"] > 1
+    assert store.customer_scores("C001", batch_id=first.batch_id)[1]["churn_probability"] < 1
     assert_frame_equal(store.scores(first.batch_id), as_read(score_frame(as_of="2025-01-01")))
     assert first.batch_id != second.batch_id
 
@@ -148,11 +154,12 @@ def test_a_killed_writer_leaves_the_previous_batch_and_the_next_write_cleans_up(
         writer.wait(10)
 
     assert store.latest_batch() == previous
-    assert store.customer_scores("C001")["churn_probability"] < 1
+    assert store.customer_scores("C001")[1]["churn_probability"] < 1
     assert count(store, "batches") == 2 and count(store, "scores") == previous.rows + 2  # the dead batch's chunk
+    assert len(store.incomplete_batches()) == 1
 
     latest = store.write_batch(score_frame(as_of="2025-02-01"), {})
-    assert store.batches() == [latest, previous]
+    assert store.batches() == [latest, previous] and store.incomplete_batches() == []
     assert count(store, "scores") == previous.rows + latest.rows
     assert count(store, "segment_members") == 2 * count(store, "segment_members", previous.batch_id)
 
@@ -180,17 +187,64 @@ def test_reads_go_on_while_a_batch_is_written(store, url, monkeypatch):
         reader = ScoreStore(url)
         start = time.perf_counter()
         assert reader.latest_batch() == previous
-        assert reader.customer_scores("C001")["churn_probability"] < 1
+        assert reader.customer_scores("C001")[1]["churn_probability"] < 1
         assert reader.segment_counts() == store.segment_counts(previous.batch_id)
         assert time.perf_counter() - start < 1  # not waiting for the writer's lock
     finally:
         resume.set()
         writer.join(10)
     assert reader.latest_batch() == result["batch"]
-    assert reader.customer_scores("C001")["churn_probability"] > 1
+    assert reader.customer_scores("C001")[1]["churn_probability"] > 1
 
 
-def test_sqlite_connections_use_wal_and_wait_for_locks(store):
+def test_look_ups_during_publishing_never_see_a_half_written_batch_nor_miss_a_customer(store, url, monkeypatch):
+    """Batches n = 0, 1, ... (churn_probability in [n, n + 1)) are published, each pruning the one before
+    (keep=1), while readers look customers up: every look-up finds its customer in a complete batch."""
+    batch_row = ScoreStore._batch_row
+
+    def slow_batch_row(self, *args):  # a reader takes its time between reading the batch and its rows
+        row = batch_row(self, *args)
+        time.sleep(0.002)
+        return row
+
+    monkeypatch.setattr(ScoreStore, "_batch_row", slow_batch_row)
+    monkeypatch.setattr(store_module, "CHUNK_ROWS", 20)
+    frame = score_frame(customers=200).drop(index=1)  # row 1 has no scores
+    ids = frame["customer_id"].tolist()
+    store.write_batch(frame, {"n": 0})
+    published, problems, seen = threading.Event(), [], []
+
+    def publish() -> None:
+        for n in range(1, 13):
+            store.write_batch(frame.assign(churn_probability=frame["churn_probability"] + n), {"n": n}, keep=1)
+        published.set()
+
+    def look_up(number: int) -> None:
+        reader, rng, last = ScoreStore(url), np.random.default_rng(number), 0
+        while not published.is_set():
+            batch, row = reader.customer_scores(ids[rng.integers(len(ids))])
+            n = batch.metadata["n"]
+            if row is None or int(row["churn_probability"]) != n or n < last:
+                problems.append((batch.batch_id, n, last, row and row["churn_probability"]))
+            whole = reader.scores()["churn_probability"].astype(int)  # the whole latest batch, one n only
+            if len(whole) != len(ids) or whole.nunique() != 1:
+                problems.append(("half-written", len(whole), sorted(set(whole))))
+            seen.append(n)
+            last = n
+
+    readers = [threading.Thread(target=look_up, args=(i,)) for i in range(2)]
+    for thread in readers:
+        thread.start()
+    publish()
+    for thread in readers:
+        thread.join(60)
+    assert not problems, problems[:5]
+    assert len(set(seen)) > 3  # the readers read across several publications
+    assert len(store.batches()) == 1
+
+
+def test_sqlite_connections_use_wal_and_wait_for_locks(tmp_path):
+    store = ScoreStore(f"sqlite:///{tmp_path / 'scores.db'}")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == store_module.SQLITE_BUSY_TIMEOUT_MS
@@ -215,15 +269,55 @@ def test_segment_members_and_counts(store):
         store.segment_members("save_now", offset=-1)
 
 
-def test_prune_keeps_the_newest_batches(store):
-    batches = [store.write_batch(score_frame(), {"n": n}) for n in range(4)]
+def test_publishing_a_batch_prunes_all_but_the_newest_in_the_same_transaction(store, monkeypatch):
+    batches = [store.write_batch(score_frame(), {"n": n}) for n in range(3)]
+    newest = store.write_batch(score_frame(), {"n": 3}, keep=2)
 
-    assert store.prune(2) == 2
-    assert store.batches() == batches[:1:-1]
-    assert count(store, "scores") == 2 * len(score_frame())
+    assert store.batches() == [newest, batches[2]]
+    assert count(store, "scores") == 2 * len(score_frame()) and count(store, "batches") == 2
     assert count(store, "segment_members", batches[0].batch_id) == 0
-    assert store.prune(5) == 0
-    assert store.prune(0) == 2 and store.latest_batch() is None
+    assert store.write_batch(score_frame(), {}, keep=5) == store.latest_batch() and len(store.batches()) == 3
+
+    delete, deleted = store_module._delete, []
+
+    def delete_then_fail(conn, batch_ids):  # the prune deletes, then the publishing transaction fails
+        delete(conn, batch_ids)
+        if batch_ids and not deleted:
+            deleted.append(batch_ids)
+            raise RuntimeError("power cut")
+
+    kept = store.batches()
+    monkeypatch.setattr(store_module, "_delete", delete_then_fail)
+    with pytest.raises(RuntimeError, match="power cut"):
+        store.write_batch(score_frame(), {}, keep=1)
+    assert deleted and store.batches() == kept  # neither published nor pruned
+    with pytest.raises(ValueError, match="keep must be at least 1"):
+        store.write_batch(score_frame(), {}, keep=0)
+
+
+def test_store_status_lists_the_batches_and_marks_the_served_one(store, url):
+    empty = CliRunner().invoke(app, ["store", "status", "--store", url])
+    assert empty.exit_code == 0 and "0 complete batch(es)" in empty.output and "nothing is served" in empty.output
+    older = store.write_batch(score_frame(), {"churn_model_version": "3", "clv_model_version": "2"})
+    newer = store.write_batch(score_frame(customers=8), {"churn_model_version": "4", "clv_model_version": "2"})
+
+    status = CliRunner().invoke(app, ["store", "status", "--store", url])
+    assert status.exit_code == 0, status.output
+    lines = status.output.splitlines()
+    assert "2 complete batch(es), the newest 10 kept" in lines[0] and " MB" in lines[0]
+    assert lines[2].startswith(f"* {newer.batch_id}") and lines[2].split()[-3:] == ["8", "v4", "v2"]
+    assert lines[3].startswith(f"  {older.batch_id}") and lines[3].split()[-3:] == ["5", "v3", "v2"]
+    assert store.size_bytes() > 0
+
+
+def test_a_segment_export_escapes_formulas_for_spreadsheets(store, url, tmp_path):
+    frame = score_frame().assign(reason_1="=cmd|' /C calc'!A0", churn_probability=-0.5)
+    store.write_batch(frame, {"segments": {"save_now": "high value at high risk"}})
+    out = tmp_path / "save_now.csv"
+    result = CliRunner().invoke(app, ["segments", "export", "save_now", "--out", str(out), "--store", url])
+    assert result.exit_code == 0, result.output
+    exported = pd.read_csv(out)
+    assert (exported["reason_1"] == "'=cmd|' /C calc'!A0").all() and (exported["churn_probability"] == -0.5).all()
 
 
 def test_a_new_column_is_added_and_a_change_of_kind_refused(store):
@@ -233,7 +327,7 @@ def test_a_new_column_is_added_and_a_change_of_kind_refused(store):
 
     assert_frame_equal(store.scores(second.batch_id), as_read(wider))
     assert_frame_equal(store.scores(first.batch_id), as_read(score_frame()))
-    assert "reason_4" not in store.customer_scores("C001", first.batch_id)
+    assert "reason_4" not in store.customer_scores("C001", first.batch_id)[1]
 
     store.write_batch(score_frame().assign(reason_4=np.nan), {})  # all missing: kept as the store's text
     assert store.scores()["reason_4"].isna().all()

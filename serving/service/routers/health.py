@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 import cxmodels
-from serving.service.errors import ApiError, json_error
+from serving.service.errors import ApiError, documented, json_error
 from serving.service.frames import batch_info
 from serving.service.runtime import RuntimeDep
 
@@ -15,7 +15,7 @@ def health() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/ready", summary="Models and score store loaded (503 until they are)")
+@router.get("/ready", summary="Models and score store loaded (503 until they are)", responses=documented(503))
 def ready(runtime: RuntimeDep):
     try:
         champions, batch = runtime.require_champions(), runtime.latest_batch()

@@ -18,7 +18,7 @@ from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.data.validate import validate_tables
 from cxmodels.features import snapshot_population
 from serving.scoring import score
-from serving.service.errors import ApiError
+from serving.service.errors import ApiError, documented
 from serving.service.frames import records
 from serving.service.runtime import RuntimeDep
 
@@ -49,8 +49,8 @@ class ScoreRequest(BaseModel):
 
     as_of: str | None = Field(None, description="Cut-off (ISO date or datetime; naive is UTC); default now. "
                                                 "Only rows strictly before it are used.")
-    transactions: Rows
-    customers: Rows | None = None
+    transactions: Rows = Field(min_length=1, description="At least one row: a customer is scored from purchases.")
+    customers: Rows | None = Field(None, description="Customer attributes; an empty list is the same as none sent.")
     contacts: Rows | None = None
     surveys: Rows | None = None
     events: Rows | None = None
@@ -77,10 +77,11 @@ class ScoreRequest(BaseModel):
         return value
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The tables sent; an interaction table not sent is empty (none known), so every feature is built. An
-        optional column no row sends is missing throughout (JSON clients leave out null fields)."""
+        """The tables sent; an interaction table not sent is empty (none known), so every feature is built; an
+        empty customers list is no customers table (else it would make every customer unknown). An optional
+        column no row sends is missing throughout (JSON clients leave out null fields)."""
         return {name: _with_optional_columns(name, pd.DataFrame(rows) if rows else _empty(name))
-                for name in TABLES if (rows := getattr(self, name)) is not None or name in INTERACTIONS}
+                for name in TABLES if (rows := getattr(self, name)) or name in INTERACTIONS}
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -100,7 +101,7 @@ def _contract_error(problems) -> ApiError:
     return ApiError(422, f"the tables break the data contract: {shown}{more}", problems=[asdict(p) for p in problems])
 
 
-@router.post("/score", summary="Score customers from their raw interactions")
+@router.post("/score", summary="Score customers from their raw interactions", responses=documented(400, 413, 422))
 async def score_customers(request: ScoreRequest, runtime: RuntimeDep) -> dict:
     batch = await run_in_threadpool(runtime.latest_batch)
     as_of = utc_timestamp(request.as_of) if request.as_of else pd.Timestamp.now(tz="UTC")

@@ -6,12 +6,24 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
-from serving.service.errors import ApiError
+from serving.files import escape_formulas
+from serving.service.errors import ApiError, documented
 from serving.service.frames import batch_info, records
 from serving.service.runtime import RuntimeDep
 from serving.service.settings import SettingsDep
 
 router = APIRouter(prefix="/segments", tags=["segments"])
+
+
+def declare_page_limit(schema: dict, max_page_size: int) -> dict:
+    """The OpenAPI document with `limit` of /segments/{name} at most `max_page_size` ([service] max_page_size, a
+    setting: the route cannot declare it), as the route enforces it."""
+    for parameter in schema["paths"][f"{router.prefix}/{{name}}"]["get"]["parameters"]:
+        if parameter["name"] == "limit":
+            for option in parameter["schema"].get("anyOf", [parameter["schema"]]):
+                if option.get("type") == "integer":
+                    option["maximum"] = max_page_size
+    return schema
 
 
 def _described(batch, settings) -> dict[str, str]:
@@ -31,7 +43,7 @@ def list_segments(runtime: RuntimeDep, settings: SettingsDep) -> dict:
 
 
 @router.get("/{name}", summary="The customers of a segment, with their scores and reasons (JSON or CSV)",
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **documented(404, 422)})
 def segment_members(
     name: str, runtime: RuntimeDep, settings: SettingsDep, response: Response,
     limit: Annotated[int | None, Query(ge=1, description="Rows per page (default [service] page_size).")] = None,
@@ -54,7 +66,7 @@ def segment_members(
     members = runtime.store.segment_members(name, batch.batch_id, limit=limit, offset=offset)
     headers = {"X-Total-Count": str(total)}
     if format == "csv" or (format is None and "text/csv" in accept):
-        return Response(members.to_csv(index=False), media_type="text/csv", headers=headers)
+        return Response(escape_formulas(members).to_csv(index=False), media_type="text/csv", headers=headers)
     response.headers.update(headers)
     return {"segment": name, **batch_info(batch), "total": total, "limit": limit, "offset": offset,
             "customers": records(members)}
