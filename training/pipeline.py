@@ -24,6 +24,7 @@ from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.metrics.classification import churn_report, roc_auc, roc_auc_difference
 from cxmodels.metrics.links import link_table
 from cxmodels.models import BGNBDChurnBaseline, BTYDFitError, BTYDModel, select_btyd_model
+from cxmodels.models.clv.selection import fit_first_that_fits
 from training import registry, tracking
 from training.config import TrainingConfig
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
@@ -35,6 +36,7 @@ from training.snapshots import SnapshotPlan, plan_snapshots
 STEPS = 7  # the `with steps(...)` blocks of `train`
 FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
 LINK_TABLE = "Churn by experience on the held-out snapshot"
+CLV_FALLBACKS = ("bgnbd", "pareto", "mbgnbd")  # tried in this order when the chosen purchase model does not fit
 ONE_SIDED_95 = 1.645  # standard errors a gain over the baseline must clear: not a chance result on this snapshot
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over
 
@@ -99,7 +101,7 @@ def train(data_dir, config: TrainingConfig | None = None, as_of=None, tracking_u
     with steps("evaluate"):
         evaluation = _evaluate(churn, clv, held_out, champions, data, config, baseline)
     params = config.flat() | _params(data_dir, data, held_out, churn, clv, config)
-    notes = _notes(churn, held_out, config)
+    notes = _notes(churn, clv, held_out, config)
     with steps("log to MLflow"), mlflow.start_run(experiment_id=experiment_id,
                                                   run_name=f"train as of {data.plan.present.date()}") as run:
         _log_run(experiment_id, params, churn, trials, evaluation)
@@ -142,6 +144,7 @@ class _CLV:
     choice: str
     summary: pd.DataFrame
     actual: pd.DataFrame
+    rejected: tuple[str, ...] = ()  # the purchase models tried before `choice`, and why each was rejected
 
     @property
     def model_input(self) -> pd.DataFrame:
@@ -185,7 +188,8 @@ def _snapshots(data: _Data, config: TrainingConfig, progress: bool) -> _HeldOut:
 
 def _fit_clv(data: _Data, config: TrainingConfig) -> _CLV:
     """The BTYD model fitted on the value summary as of the held-out cut-off; its purchase model is the
-    configured one, or ("auto") the best on the latest training snapshot's holdout."""
+    configured one, or ("auto") the best on the latest training snapshot's holdout, else the first of
+    CLV_FALLBACKS that fits (a fit that does not converge or degenerates is rejected, and said)."""
     settings, features, plan = config.clv, config.features, data.plan
     transactions, horizon = data.dataset.transactions, config.snapshots.horizon_days
     choice = settings.model
@@ -196,13 +200,14 @@ def _fit_clv(data: _Data, config: TrainingConfig) -> _CLV:
         future = labels(data.dataset, as_of, horizon, population=calibration.index, config=features)
         choice, _ = select_btyd_model(calibration[list(PURCHASE_COLUMNS)], future["future_purchases"], horizon,
                                       features.time_unit, penalizer=settings.penalizer)
-    model = BTYDModel(choice, time_unit=features.time_unit, horizon_days=settings.horizon_days,
-                      discount_rate=settings.discount_rate, penalizer=settings.penalizer,
-                      spend_penalizer=settings.spend_penalizer)
     summary = value_summary(transactions, plan.test_as_of, features.value_period, features.time_unit,
                             features.refund_window_days)
+    model, choice, rejected = fit_first_that_fits(
+        summary, [choice, *(name for name in CLV_FALLBACKS if name != choice)], time_unit=features.time_unit,
+        horizon_days=settings.horizon_days, discount_rate=settings.discount_rate, penalizer=settings.penalizer,
+        spend_penalizer=settings.spend_penalizer)
     actual = labels(data.dataset, plan.test_as_of, horizon, population=summary.index, config=features)
-    return _CLV(model.fit(summary), choice, summary, actual)
+    return _CLV(model, choice, summary, actual, rejected)
 
 
 def _score_champions(held_out: _HeldOut, clv: _CLV) -> dict:
@@ -239,6 +244,7 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
     metrics, figures = churn_evaluation(held_out.y_test, predictions, churn.feature_importance(rows), config.features)
     clv_metrics, clv_figures, frequency = clv_evaluation(clv.model, clv.summary, clv.actual, data.dataset.transactions,
                                                          data.plan.test_as_of, config.snapshots.horizon_days)
+    metrics |= _fit_metrics(clv.model)
     metrics |= clv_metrics | {"churn_trees": churn.best_iteration_,
                               "churn_prediction_spread": float(np.std(predictions["new model"]))}
     metrics |= {f"churn_baseline_{name}": value for name, value in
@@ -253,6 +259,15 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
     return _Evaluation(metrics, figures | clv_figures, scores, {FREQUENCY_TABLE: frequency, LINK_TABLE: links})
 
 
+def _fit_metrics(btyd: BTYDModel) -> dict:
+    """The BTYD fit's maximised log-likelihoods, parameters and their standard errors, as run metrics."""
+    metrics = {"clv_log_likelihood": btyd.log_likelihood_}
+    if btyd.spend_log_likelihood_ is not None:
+        metrics["clv_spend_log_likelihood"] = btyd.spend_log_likelihood_
+    metrics |= {f"clv_param_{name}": value for name, value in btyd.params_.items()}
+    return metrics | {f"clv_param_{name}_se": value for name, value in btyd.standard_errors_.items()}
+
+
 def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV, config: TrainingConfig) -> dict:
     """What identifies the run besides the configuration: the data, the code, the snapshots and the models' choices."""
     features = [str(name) for name in churn.feature_names_in_]
@@ -264,7 +279,7 @@ def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV, config:
         "train_as_of": ", ".join(str(d.date()) for d in plan.train_as_of), "train_rows": len(held_out.X_train),
         "test_customers": len(held_out.X_test), "clv.model_used": clv.choice, "churn.calibration_used":
         str(churn.calibration_), "n_features": len(features), "features": ", ".join(features),
-        "churn.model_used": type(churn).__name__,
+        "churn.model_used": type(churn).__name__, "clv.rejected_models": " | ".join(clv.rejected)[:500] or "none",
     }
 
 
@@ -310,12 +325,16 @@ def _churn_refusal(metrics: dict, baseline: str, safeguards) -> str | None:
     return None
 
 
-def _notes(churn, held_out: _HeldOut, config: TrainingConfig) -> tuple[str, ...]:
+def _notes(churn, clv: _CLV, held_out: _HeldOut, config: TrainingConfig) -> tuple[str, ...]:
+    """One line for each fallback this run took: the small-data churn model, another purchase model."""
+    notes = []
     reason = small_data(held_out.y_train, config.safeguards)
-    if reason is None:
-        return ()
-    return (f"The churn model is the small-data fallback, {type(churn).__name__} (an additive model of one-split "
-            f"trees): {reason}.",)
+    if reason is not None:
+        notes.append(f"The churn model is the small-data fallback, {type(churn).__name__} (an additive model of "
+                     f"one-split trees): {reason}.")
+    if clv.rejected:
+        notes.append(f"The CLV purchase model is {clv.choice}, a fallback: " + "; ".join(clv.rejected))
+    return tuple(notes)
 
 
 def _promote(scores: dict, champions: dict, versions: dict, promote: bool | None,

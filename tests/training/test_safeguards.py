@@ -30,3 +30,24 @@ def test_the_churn_model_is_refused_and_the_report_says_why(noise):
     assert noise.metrics["churn_baseline_roc_auc"] == pytest.approx(0.5)
     assert "does not beat its baseline" in noise.report_path.read_text()
     assert next(p for p in noise.promotions if p.model == CLV_MODEL).promoted  # the CLV model is judged apart
+
+
+def test_a_purchase_model_that_does_not_fit_gives_way_to_the_next_and_the_run_says_so(tmp_path, monkeypatch):
+    from cxmodels.models import BTYDFitError, BTYDModel
+
+    real = BTYDModel.fit
+
+    def fit(self, X, y=None, sample_weight=None):
+        if self.model == "bgnbd":
+            raise BTYDFitError("bgnbd did not converge on 1,234 customers; tried penalizer 0.0: ...")
+        return real(self, X, y, sample_weight)
+
+    monkeypatch.setattr(BTYDModel, "fit", fit)
+    write_world(simulate(1500, seed=4), tmp_path / "world")
+    config = load_config(None, report_dir=str(tmp_path / "reports"), snapshots={"count": 3},
+                         churn={"n_estimators": 40, "early_stopping_rounds": 10})
+    result = train(tmp_path / "world", config, tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", progress=False)
+    (note,) = [note for note in result.notes if "CLV purchase model" in note]
+    assert note.startswith("The CLV purchase model is pareto, a fallback: bgnbd: bgnbd did not converge")
+    assert note in result.report_path.read_text()
+    assert "clv_log_likelihood" in result.metrics and "clv_param_r_se" in result.metrics
