@@ -1,4 +1,4 @@
-"""Choosing a CLV model on a holdout: the BTYD variants against each other, and BTYD against LightGBM."""
+"""Choosing a CLV model: the first BTYD model that fits, the BTYD variants on a holdout, BTYD against LightGBM."""
 
 import time
 
@@ -9,11 +9,31 @@ from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.errors import ConfigError, DataError
 from cxmodels.features import LABEL_COLUMNS, FeatureConfig, build_features, build_snapshots, labels, value_summary
 from cxmodels.metrics.clv_evaluation import holdout_scores
+from cxmodels.models.clv._fitting import BTYDFitError
 from cxmodels.models.clv.btyd import PURCHASE_COLUMNS, BTYDModel
 from cxmodels.models.clv.lightgbm_clv import LightGBMCLVModel
 
 BTYD_MODELS = ("bgnbd", "mbgnbd", "pareto")  # the continuous-time purchase models (BG/BB counts periods)
 LOWER_IS_BETTER = {"rmse": True, "mae": True, "decile_mape": True, "spearman": False, "normalized_gini": False}
+
+
+def fit_first_that_works(summary: pd.DataFrame, models=("bgnbd", "pareto", "mbgnbd"),
+                         **params) -> tuple[BTYDModel, str, list[str]]:
+    """The first of `models` that fits `summary`: (the fitted BTYDModel, its model, one line per model
+    rejected before it saying why). `params` go to every BTYDModel (time_unit, horizon_days, penalizer, ...).
+
+    A model is rejected when its fit raises BTYDFitError: no penalizer converged, the fit degenerated
+    (nobody drops out, p_alive the same for everyone) or its predictions are not finite. When every model
+    is rejected, BTYDFitError names each with its reason.
+    """
+    reasons = []
+    for model in models:
+        try:
+            return BTYDModel(model, **params).fit(summary), model, reasons
+        except BTYDFitError as error:
+            reasons.append(f"{model}: {error}")
+    raise BTYDFitError(f"no purchase model could be fitted on {len(summary):,} rows: " + " | ".join(reasons),
+                       tuple(reasons))
 
 
 def select_btyd_model(calibration: pd.DataFrame, holdout_purchases: pd.Series, horizon_days: float,
