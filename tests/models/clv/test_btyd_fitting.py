@@ -235,3 +235,20 @@ def test_every_prediction_path_checks_finiteness_the_same_way(cdnow_weeks):
     model.params_["alpha"] = np.inf
     with pytest.raises(ModelError, match=r"^mbgnbd: p_alive is not finite for 2 of 2 values, e\.g\. customer 'old'"):
         model.p_alive(young)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
+def test_probability_of_n_purchases_equals_lifetimes(cdnow_weeks, model):
+    """lifetimes' probability_of_n_purchases_up_to_time (BG/NBD, MBG/NBD); for Pareto/NBD its conditional
+    version (Hardie's note 028) at no history, which is the same for a new customer."""
+    fitted = BTYDModel(model, time_unit="weeks").fit(cdnow_weeks[["frequency", "recency", "T"]])
+    fitter = LIFETIMES[model]()
+    fitter.params_ = pd.Series({name: fitted.params_[name] for name in PARAMETERS[model]})
+    for weeks in (13, 52):
+        ours = fitted.probability_of_n_purchases_up_to_time(7 * weeks, np.arange(8))
+        theirs = [fitter.conditional_probability_of_n_purchases_up_to_time(n, weeks, 0, 0, 0) if model == "pareto"
+                  else fitter.probability_of_n_purchases_up_to_time(weeks, n) for n in range(8)]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+        assert fitted.probability_of_n_purchases_up_to_time(7 * weeks, np.arange(2000)).sum() == pytest.approx(1)
+    with pytest.raises(ValueError, match="n must be whole numbers >= 0"):
+        fitted.probability_of_n_purchases_up_to_time(7, [1.5])
