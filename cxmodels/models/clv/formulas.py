@@ -54,9 +54,11 @@ def expected_purchases(model: str, params: dict, x, t_x, T, t) -> np.ndarray:
         span = np.log1p(t / (beta + T))  # log((beta + T + t) / (beta + T))
         return alive * (r + x) / (alpha + T) * (beta + T) * span * _one_minus_exp_ratio((s - 1) * span)
     r, alpha, a, b = (params[name] for name in PURCHASE_PARAMETERS[model])
-    # 1 - (1 - z)^(r + x) 2F1(r + x, c - a + 1; c; z), after Euler's transformation (heavy buyers overflow
-    # the original); with a and b both large (little spread in dropout) the transformed one overflows instead.
+
     def remaining(x, T):
+        """c / (a - 1) (1 - (1 - z)^(r + x) 2F1(r + x, c - a + 1; c; z)), after Euler's transformation (heavy
+        buyers overflow the original); with a and b both large (little spread in dropout) the transformed
+        function overflows instead, and the original is used."""
         c, z = _beta_geometric_c(model, a, b, x), t / (alpha + T + t)
         with np.errstate(all="ignore"):
             transformed = 1 - np.exp(-(a - 1) * np.log1p(t / (alpha + T))) * hyp2f1(c - r - x, a - 1, c, z)
