@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from lifetimes import BetaGeoBetaBinomFitter, BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 
-from cxmodels.data.samples import CDNOW_PUBLISHED_PARAMETERS, donations_summary
+from cxmodels.data.samples import donations_summary
 from cxmodels.errors import ModelError
 from cxmodels.models import BTYDFitError, BTYDModel
 from cxmodels.models.clv import btyd
