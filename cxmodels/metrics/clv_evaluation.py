@@ -69,13 +69,34 @@ def decile_mape(actual, predicted, bins: int = 10) -> float:
 def conditional_expectation_by_frequency(frequency, actual, predicted, max_frequency: int = 7) -> pd.DataFrame:
     """Mean actual and predicted holdout purchases by calibration frequency 0, 1, ..., max_frequency - 1
     and "max_frequency+" (Fader, Hardie & Lee 2005, figure 3): customers, actual, predicted."""
+    table = holdout_by_frequency(frequency, actual, predicted, buckets=range(max_frequency + 1))
+    return table[["customers", "actual_mean", "predicted_mean"]].rename(
+        columns={"actual_mean": "actual", "predicted_mean": "predicted"})
+
+
+def holdout_by_frequency(frequency, actual, predicted, buckets=(0, 1, 2, 3, 4, 5, 6, 7)) -> pd.DataFrame:
+    """Predicted against actual holdout purchases by calibration frequency: per bucket the customers,
+    actual_total, predicted_total, actual_mean and predicted_mean, and the ratio predicted / actual total.
+
+    `buckets` are the lowest frequency of each bucket, increasing from 0; the last is open ("7+"), the
+    others are named by their range ("0", "3-5"). Buckets without customers are left out.
+    """
     actual, predicted = _pair(actual, predicted)
-    frequency = np.minimum(np.asarray(frequency, dtype=np.int64), max_frequency)
+    frequency = np.asarray(frequency, dtype=float)
+    lows = np.asarray(list(buckets), dtype=float)
     if len(frequency) != len(actual):
         raise DataError(f"frequency has {len(frequency)} values, actual {len(actual)}")
-    table = pd.DataFrame({"x": frequency, "actual": actual, "predicted": predicted}).groupby("x").agg(
-        customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
-    table.index = pd.Index([f"{x}+" if x == max_frequency else str(x) for x in table.index], name="frequency")
+    if len(lows) == 0 or lows[0] != 0 or (np.diff(lows) <= 0).any():
+        raise DataError(f"buckets must be increasing lowest frequencies starting at 0, got {list(buckets)}")
+    names = [f"{low:g}+" if i == len(lows) - 1 else (f"{low:g}" if lows[i + 1] - low == 1 else
+                                                       f"{low:g}-{lows[i + 1] - 1:g}") for i, low in enumerate(lows)]
+    bucket = np.searchsorted(lows, frequency, side="right") - 1
+    table = pd.DataFrame({"bucket": bucket, "actual": actual, "predicted": predicted}).groupby("bucket").agg(
+        customers=("actual", "size"), actual_total=("actual", "sum"), predicted_total=("predicted", "sum"),
+        actual_mean=("actual", "mean"), predicted_mean=("predicted", "mean"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["ratio"] = table["predicted_total"] / table["actual_total"]
+    table.index = pd.Index([names[i] for i in table.index], name="frequency")
     return table
 
 

@@ -7,6 +7,7 @@ import pytest
 from cxmodels.data.samples import cdnow
 from cxmodels.features import value_summary
 from cxmodels.metrics.clv_evaluation import (conditional_expectation_by_frequency, cumulative_tracking, decile_mape,
+                                             holdout_by_frequency,
                                              decile_table, holdout_scores, normalized_gini, spearman)
 from cxmodels.models import BTYDModel
 
@@ -60,6 +61,19 @@ def test_conditional_expectation_by_frequency():
                                                  max_frequency=7)
     assert list(table.index) == ["0", "1", "7+"] and table.index.name == "frequency"
     assert table.loc["0"].tolist() == [2, 0.5, 0.5] and table.loc["7+"].tolist() == [2, 6, 6]
+
+
+def test_holdout_by_frequency_totals_and_buckets():
+    frequency, actual, predicted = [0, 0, 1, 2, 4, 9], [0, 1, 2, 3, 5, 8], [0.5, 0.5, 1, 2, 4, 10]
+    table = holdout_by_frequency(frequency, actual, predicted)
+    assert list(table.index) == ["0", "1", "2", "4", "7+"]
+    assert table.loc["0"].tolist() == [2, 1, 1, 0.5, 0.5, 1] and table.loc["7+", "ratio"] == 10 / 8
+    wide = holdout_by_frequency(frequency, actual, predicted, buckets=(0, 1, 3))
+    assert list(wide.index) == ["0", "1-2", "3+"] and wide["customers"].tolist() == [2, 2, 2]
+    assert wide.loc["1-2", ["actual_total", "predicted_total"]].tolist() == [5, 3]
+    assert wide["actual_total"].sum() == sum(actual) and wide["predicted_total"].sum() == sum(predicted)
+    with pytest.raises(ValueError, match="buckets must be increasing"):
+        holdout_by_frequency(frequency, actual, predicted, buckets=(1, 3))
 
 
 def test_cumulative_tracking_on_cdnow():

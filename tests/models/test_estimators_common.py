@@ -16,6 +16,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from cxmodels.data.samples import donations_summary
 from cxmodels.data.validate import validate_tables
 from cxmodels.features import LABEL_COLUMNS, FeatureConfig, build_snapshots, value_summary
 from cxmodels.models import (
@@ -45,6 +46,7 @@ class Case:
 
     data: "churn" (a snapshot frame of 3 as_of dates and `churned`), "summary" (the value summary,
         frequency, recency, T, monetary_value), "purchases" (the value summary without monetary_value),
+        "periods" (the donations' summary in whole years, one row per supporter, for BG/BB),
         "clv" (features and labels at the last as_of) or "tenure" (`tenure_summary`).
     weights: what fitting with sample weights can honestly promise (see test_sample_weight):
         "repeat": integer weights w give the fit on the rows repeated w times, within `rtol`;
@@ -87,6 +89,7 @@ CASES = [
     *(Case(f"btyd_{model}{suffix}", BTYDModel(model, horizon_days=180, discount_rate=0.05), data, "repeat", 1e-6)
       for model in ("bgnbd", "mbgnbd", "pareto")
       for suffix, data in (("_spend", "summary"), ("_no_spend", "purchases"))),
+    Case("btyd_bgbb", BTYDModel("bgbb", time_unit="years", horizon_days=5 * 365.25), "periods", "repeat", 1e-6),
     Case("lightgbm_clv", LightGBMCLVModel(**FAST_TREES, min_child_samples=10, random_state=1), "clv", "ones", 1e-9),
     Case("sbg", ShiftedBetaGeometricModel(horizon_periods=6), "tenure", "repeat", 1e-6),
 ]
@@ -104,6 +107,7 @@ def datasets():
     churn_X = snapshots[["as_of", "customer_id", *FEATURES]]
     last = snapshots[snapshots["as_of"] == snapshots["as_of"].max()].set_index("customer_id")
     summary = value_summary(world.transactions, AS_OF_DATES[-1])
+    donations = donations_summary()
     assert summary["frequency"].gt(0).mean() > 0.5 and len(summary) > 500
     return {
         "churn": (churn_X, snapshots["churned"]),
@@ -111,6 +115,8 @@ def datasets():
         "purchases": (summary.drop(columns="monetary_value"), None),
         "clv": (last[FEATURES], last[list(LABEL_COLUMNS)]),
         "tenure": (tenure_summary(contractual, AS_OF_DATES[-1]), None),
+        "periods": (donations.loc[donations.index.repeat(donations["weights"])].drop(columns="weights")
+                    .reset_index(drop=True), None),
     }
 
 

@@ -13,9 +13,13 @@ determines every log-parameter within MAX_LOG_STANDARD_ERROR. One that has not i
 the penalizers of RETRY_PENALIZERS above the one given; when none converges, BTYDFitError
 says what each attempt gave. Standard errors come from the inverse Hessian of the penalized
 negative log-likelihood at the optimum (forward differences of the analytic gradient in the
-log-parameters, then the delta method), in the units of the parameters. A converged fit is
-then checked for degeneracy (nobody drops out, or p_alive the same for every customer):
-that raises BTYDFitError at once, since a larger penalizer would only hide it.
+log-parameters, then the delta method), in the units of the parameters.
+
+A fit is degenerate when a dropout parameter runs to the edge where nobody drops out (a -> 0
+or b -> infinity; s -> 0 or beta -> infinity; gamma -> 0 or delta -> infinity), or, once
+converged, when the mean dropout is below DROPOUT_FLOOR or p_alive is within P_ALIVE_SPREAD of
+one value for every customer. That raises BTYDFitError at once: a larger penalizer would only
+hide it.
 """
 
 from dataclasses import dataclass
@@ -64,7 +68,8 @@ class Fit:
 
 def fit_parameters(model: str, rows: Rows, penalizer: float = 0.0) -> Fit:
     """Fit `model` ("bgnbd", "mbgnbd", "pareto", "bgbb" or "gammagamma") to the distinct `rows`, trying
-    `penalizer` and then the larger ones of RETRY_PENALIZERS; raise BTYDFitError if none converges."""
+    `penalizer` and then the larger ones of RETRY_PENALIZERS; raise BTYDFitError if none converges or
+    the fit is degenerate."""
     likelihood = LIKELIHOODS[model](rows)
     scale = _penalty_scale(model, rows)
     sample = _thinned(rows) if rows.customers > SUBSAMPLE else None

@@ -128,6 +128,19 @@ class BTYDModel(BaseEstimator):
         self._require_finite({"new_customer_purchases": values}, pd.RangeIndex(np.size(values)), what="time")
         return values
 
+    def probability_of_n_purchases_up_to_time(self, days: float, n) -> np.ndarray:
+        """P(exactly n repeat purchases in the `days` after the first purchase) for a new customer, for each n
+        (lifetimes' name); BG/NBD, MBG/NBD and Pareto/NBD."""
+        check_fitted(self, "params_")
+        if self.model == "bgbb":
+            raise ConfigError("probability_of_n_purchases_up_to_time is for bgnbd, mbgnbd and pareto, not bgbb")
+        n = np.atleast_1d(np.asarray(n, dtype=float))
+        if not ((n >= 0) & (n == np.round(n))).all():
+            raise ConfigError(f"n must be whole numbers >= 0, got {n.tolist()}")
+        values = formulas.probability_of_n_purchases(self.model, self.params_, float(self._in_units(days)), n)
+        self._require_finite({"probability_of_n_purchases_up_to_time": values}, pd.Index(n.astype(int)), what="n")
+        return values
+
     def _learn(self, purchases: Fit, spend: Fit | None) -> None:
         self.params_ = {**purchases.params, **(spend.params if spend else {})}
         self.standard_errors_ = {**purchases.standard_errors, **(spend.standard_errors if spend else {})}

@@ -20,7 +20,7 @@ close to 1 with large x) the integral it stands for is computed by quadrature.
 import numpy as np
 import pandas as pd
 from scipy.integrate import quad
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1
 
 PURCHASE_PARAMETERS = {
     "bgnbd": ("r", "alpha", "a", "b"),
@@ -54,9 +54,11 @@ def expected_purchases(model: str, params: dict, x, t_x, T, t) -> np.ndarray:
         span = np.log1p(t / (beta + T))  # log((beta + T + t) / (beta + T))
         return alive * (r + x) / (alpha + T) * (beta + T) * span * _one_minus_exp_ratio((s - 1) * span)
     r, alpha, a, b = (params[name] for name in PURCHASE_PARAMETERS[model])
-    # 1 - (1 - z)^(r + x) 2F1(r + x, c - a + 1; c; z), after Euler's transformation (heavy buyers overflow
-    # the original); with a and b both large (little spread in dropout) the transformed one overflows instead.
+
     def remaining(x, T):
+        """c / (a - 1) (1 - (1 - z)^(r + x) 2F1(r + x, c - a + 1; c; z)), after Euler's transformation (heavy
+        buyers overflow the original); with a and b both large (little spread in dropout) the transformed
+        function overflows instead, and the original is used."""
         c, z = _beta_geometric_c(model, a, b, x), t / (alpha + T + t)
         with np.errstate(all="ignore"):
             transformed = 1 - np.exp(-(a - 1) * np.log1p(t / (alpha + T))) * hyp2f1(c - r - x, a - 1, c, z)
@@ -67,6 +69,43 @@ def expected_purchases(model: str, params: dict, x, t_x, T, t) -> np.ndarray:
         return c / (a - 1) * transformed
 
     return alive * _per_distinct_pair(remaining, x, T)
+
+
+def probability_of_n_purchases(model: str, params: dict, t: float, n) -> np.ndarray:
+    """P(exactly n repeat purchases in the t after the first) for a new customer (lifetimes'
+    `probability_of_n_purchases_up_to_time`): BG/NBD and MBG/NBD by Fader, Hardie & Lee (2005), eq. 8,
+    Pareto/NBD as alive through t, or dead at u < t after n purchases (an integral over u by quadrature)."""
+    n = np.asarray(n, dtype=float)
+    t = float(t)
+    if model == "pareto":
+        r, alpha, s, beta = (params[name] for name in PURCHASE_PARAMETERS["pareto"])
+        return np.vectorize(lambda k: _pareto_probability_of_n(r, alpha, s, beta, t, k))(n)
+    r, alpha, a, b = (params[name] for name in PURCHASE_PARAMETERS[model])
+    k = 0.0 if model == "bgnbd" else 1.0  # MBG/NBD: also dropout at the first purchase
+    log_nbd = _log_negative_binomial(r, alpha, t, n)
+    still = np.exp(betaln(a, b + n + k) - betaln(a, b) + log_nbd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at_least = np.where(n > 0, betainc(np.maximum(n, 1), r, t / (alpha + t)), 1.0)  # P(Poisson-gamma count >= n)
+        dropped = np.where(n + k > 0, np.exp(betaln(a + 1, b + n - 1 + k) - betaln(a, b)) * at_least, 0.0)
+    return still + dropped
+
+
+def _log_negative_binomial(r, alpha, t, n):
+    """log P(n purchases in t) at a Gamma(r, alpha) purchase rate."""
+    return gammaln(r + n) - gammaln(r) - gammaln(n + 1) + r * np.log(alpha / (alpha + t)) + n * np.log(t / (alpha + t))
+
+
+def _pareto_probability_of_n(r, alpha, s, beta, t: float, n: float) -> float:
+    """Pareto/NBD P(X(t) = n): NB(n) (beta / (beta + t))^s + s beta^s alpha^r G(r + n) / (G(r) n!)
+    integral from 0 to t of u^n (alpha + u)^-(r + n) (beta + u)^-(s + 1) du."""
+    alive = np.exp(_log_negative_binomial(r, alpha, t, n) + s * np.log(beta / (beta + t)))
+    log_front = np.log(s) + s * np.log(beta) + r * np.log(alpha) + gammaln(r + n) - gammaln(r) - gammaln(n + 1)
+
+    def integrand(u):
+        return np.exp(log_front + n * np.log(u) - (r + n) * np.log(alpha + u) - (s + 1) * np.log(beta + u)) if u > 0 \
+            else float(n == 0) * np.exp(log_front - r * np.log(alpha) - (s + 1) * np.log(beta))
+
+    return float(alive + quad(integrand, 0.0, t, epsabs=0.0, epsrel=1e-11, limit=200)[0])
 
 
 def bgbb_log_likelihood(params: dict, x, t_x, n, with_gradient: bool = False):

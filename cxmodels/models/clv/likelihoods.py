@@ -17,7 +17,7 @@ Hardie's note 025; BG/BB: Fader, Hardie & Shang (2010), eq. (5).
 from functools import partial
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 from cxmodels.models.clv.formulas import PURCHASE_PARAMETERS, SPEND_PARAMETERS, bgbb_log_likelihood
 from cxmodels.models.clv.rows import Rows

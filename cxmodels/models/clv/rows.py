@@ -49,41 +49,40 @@ class Rows:
 
 def compress(columns: dict[str, np.ndarray], weight: np.ndarray | None = None) -> Rows:
     """The distinct rows of `columns` (float arrays of one length) with the summed `weight` (default 1 each);
-    rows whose weights sum to 0 are left out."""
-    coded = {name: _codes(values) for name, values in columns.items()}
-    n = len(next(iter(columns.values())))
-    row, count = _row_numbers([codes for codes, _ in coded.values()], [len(values) for _, values in coded.values()])
-    totals = np.bincount(row, weights=weight, minlength=count)
-    first = np.empty(count, dtype=np.int64)
-    first[row] = np.arange(n)
-    kept = totals > 0
+    rows whose weights sum to 0 are left out.
+
+    The columns' codes are combined one at a time, each time renumbering the combinations that occur;
+    the distinct rows are then decoded from those numbers, last column first.
+    """
+    coded = [(name, *_codes(values)) for name, values in columns.items()]
+    number, count, stages = coded[0][1], len(coded[0][2]), []
+    for _, codes, values in coded[1:]:
+        number, distinct = _renumber(number * len(values) + codes, count * len(values))
+        stages.append((distinct, len(values)))
+        count = len(distinct)
+    totals = np.bincount(number, weights=weight, minlength=count).astype(float)
+    current = np.flatnonzero(totals > 0)
+    row_codes = {}
+    for (name, _, _), (distinct, size) in zip(reversed(coded[1:]), reversed(stages)):
+        current, row_codes[name] = np.divmod(distinct[current], size)
+    row_codes[coded[0][0]] = current
     result = {}
-    for name, (codes, values) in coded.items():
-        code = codes[first[kept]]
+    for name, _, values in coded:
         used = np.zeros(len(values), dtype=bool)
-        used[code] = True
-        result[name] = Column(values[used], (np.cumsum(used) - 1)[code])
-    return Rows(result, totals[kept])
+        used[row_codes[name]] = True
+        result[name] = Column(values[used], (np.cumsum(used) - 1)[row_codes[name]])
+    return Rows(result, totals[totals > 0])
 
 
-def _row_numbers(codes: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, int]:
-    """A number 0..count-1 for each distinct combination of the codes, and count: the columns are combined
-    one at a time, each time renumbering the combinations that occur."""
-    number, count = codes[0], sizes[0]
-    for column, size in zip(codes[1:], sizes[1:]):
-        number, count = _renumber(number * size + column, count * size)
-    return _renumber(number, count) if len(codes) == 1 else (number, count)
-
-
-def _renumber(key: np.ndarray, space: int) -> tuple[np.ndarray, int]:
-    """Numbers 0..count-1 for the distinct values of `key` (in 0..space-1), and count."""
+def _renumber(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a number 0..count-1 for each value of `key`, in 0..space-1, the count distinct values it numbers)."""
     if space <= 8 * len(key):  # few possible values: count them all
-        distinct = np.flatnonzero(np.bincount(key, minlength=space))
-        number = np.zeros(space, dtype=np.int64)
+        number = np.bincount(key, minlength=space)  # counts, then reused as the map from key to number
+        distinct = np.flatnonzero(number)
         number[distinct] = np.arange(len(distinct))
-        return number[key], len(distinct)
+        return number[key], distinct
     number, distinct = pd.factorize(key)
-    return number.astype(np.int64), len(distinct)
+    return number.astype(np.int64), np.asarray(distinct, dtype=np.int64)
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Choosing a CLV model on a holdout: the BTYD variants against each other, and BTYD against LightGBM."""
+"""Choosing a CLV model: the first BTYD model that fits, the BTYD variants on a holdout, BTYD against LightGBM."""
 
 import time
 
@@ -15,6 +15,25 @@ from cxmodels.models.clv.lightgbm_clv import LightGBMCLVModel
 
 BTYD_MODELS = ("bgnbd", "mbgnbd", "pareto")  # the continuous-time purchase models (BG/BB counts periods)
 LOWER_IS_BETTER = {"rmse": True, "mae": True, "decile_mape": True, "spearman": False, "normalized_gini": False}
+
+
+def fit_first_that_works(summary: pd.DataFrame, models=("bgnbd", "pareto", "mbgnbd"),
+                         **params) -> tuple[BTYDModel, str, list[str]]:
+    """The first of `models` that fits `summary`: (the fitted BTYDModel, its model, one line per model
+    rejected before it saying why). `params` go to every BTYDModel (time_unit, horizon_days, penalizer, ...).
+
+    A model is rejected when its fit raises BTYDFitError: no penalizer converged, the fit degenerated
+    (nobody drops out, p_alive the same for everyone) or its predictions are not finite. When every model
+    is rejected, BTYDFitError names each with its reason.
+    """
+    reasons = []
+    for model in models:
+        try:
+            return BTYDModel(model, **params).fit(summary), model, reasons
+        except BTYDFitError as error:
+            reasons.append(f"{model}: {error}")
+    raise BTYDFitError(f"no purchase model could be fitted on {len(summary):,} rows: " + " | ".join(reasons),
+                       tuple(reasons))
 
 
 def select_btyd_model(calibration: pd.DataFrame, holdout_purchases: pd.Series, horizon_days: float,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from lifetimes import BetaGeoBetaBinomFitter, BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 
-from cxmodels.data.samples import CDNOW_PUBLISHED_PARAMETERS, donations_summary
+from cxmodels.data.samples import donations_summary
 from cxmodels.errors import ModelError
 from cxmodels.models import BTYDFitError, BTYDModel
 from cxmodels.models.clv import btyd
@@ -235,3 +235,38 @@ def test_every_prediction_path_checks_finiteness_the_same_way(cdnow_weeks):
     model.params_["alpha"] = np.inf
     with pytest.raises(ModelError, match=r"^mbgnbd: p_alive is not finite for 2 of 2 values, e\.g\. customer 'old'"):
         model.p_alive(young)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
+def test_probability_of_n_purchases_equals_lifetimes(cdnow_weeks, model):
+    """lifetimes' probability_of_n_purchases_up_to_time (BG/NBD, MBG/NBD); for Pareto/NBD its conditional
+    version (Hardie's note 028) at no history, which is the same for a new customer."""
+    fitted = BTYDModel(model, time_unit="weeks").fit(cdnow_weeks[["frequency", "recency", "T"]])
+    fitter = LIFETIMES[model]()
+    fitter.params_ = pd.Series({name: fitted.params_[name] for name in PARAMETERS[model]})
+    for weeks in (13, 52):
+        ours = fitted.probability_of_n_purchases_up_to_time(7 * weeks, np.arange(8))
+        theirs = [fitter.conditional_probability_of_n_purchases_up_to_time(n, weeks, 0, 0, 0) if model == "pareto"
+                  else fitter.probability_of_n_purchases_up_to_time(weeks, n) for n in range(8)]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+        assert fitted.probability_of_n_purchases_up_to_time(7 * weeks, np.arange(2000)).sum() == pytest.approx(1)
+    with pytest.raises(ValueError, match="n must be whole numbers >= 0"):
+        fitted.probability_of_n_purchases_up_to_time(7, [1.5])
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto", "gammagamma"])
+def test_penalizer_is_lifetimes_penalizer_coef(data, model):
+    """The same penalized optimum as lifetimes' penalizer_coef (time scales in units of the longest T), except
+    that lifetimes' Pareto/NBD divides by the mean weight where the others divide by the sum: c there is c / rows."""
+    _, rows = data[model]
+    columns = ("frequency", "monetary_value") if model == "gammagamma" else ("frequency", "recency", "T")
+    penalizer = 0.001 if model == "gammagamma" else 0.05  # Gamma-Gamma's gamma is in money: 15 for CDNOW
+    coefficient = penalizer * (len(rows.weight) if model == "pareto" else 1)
+    options = {"initial_params": np.ones(4)} if model == "pareto" else {}
+    fitter = LIFETIMES[model](coefficient).fit(*(rows[c] for c in columns), weights=rows.weight, **options)
+    ours = fit_parameters(model, rows, penalizer=penalizer)
+    assert ours.penalizer == penalizer
+    unpenalized = fit_parameters(model, rows)
+    for name, theirs in zip(PARAMETERS[model], fitter.params_.to_numpy(dtype=float)):
+        assert ours.params[name] == pytest.approx(theirs, rel=1e-3), name
+    assert max(abs(ours.params[k] / unpenalized.params[k] - 1) for k in ours.params) > 1e-2  # it does penalize

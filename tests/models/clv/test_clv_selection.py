@@ -12,7 +12,8 @@ from cxmodels.data.samples import CDNOW_HOLDOUT_DAYS as HOLDOUT_DAYS
 from cxmodels.simulate import simulate
 from cxmodels.features import build_snapshots
 from cxmodels.models.clv.lightgbm_clv import LightGBMCLVModel
-from cxmodels.models.clv.selection import compare_clv_models, select_btyd_model
+from cxmodels.models import BTYDFitError
+from cxmodels.models.clv.selection import compare_clv_models, fit_first_that_works, select_btyd_model
 
 SMALL_BOOSTER = LightGBMCLVModel(n_estimators=60, n_jobs=1)
 
@@ -27,6 +28,30 @@ def test_select_btyd_model_on_cdnow(cdnow_weeks, cdnow_holdout):
                                               time_unit="weeks", models=("bgnbd", "pareto"),
                                               criterion="normalized_gini")
     assert by_gini["normalized_gini"].is_monotonic_decreasing and best_by_gini == by_gini.index[0]
+
+
+def half_never_return(n: int = 2000, seed: int = 3) -> pd.DataFrame:
+    """Half the customers never buy again; the others buy as Poisson processes to the end and never lapse."""
+    rng = np.random.default_rng(seed)
+    T = rng.integers(200, 365, n).astype(float)
+    counts = rng.poisson(np.where(rng.random(n) < 0.5, 0.0, 0.03) * T)
+    last = np.where(counts > 0, np.round(T * rng.beta(np.maximum(counts, 1), 1)), 0.0)
+    return pd.DataFrame({"frequency": counts.astype(float), "recency": last, "T": T})
+
+
+def test_fit_first_that_works_falls_back_and_says_why():
+    """BG/NBD and Pareto/NBD see no dropout among the repeat buyers ("nobody drops out"); MBG/NBD, whose
+    customers may drop out at the first purchase, explains the one-time buyers and is chosen."""
+    summary = half_never_return()
+    model, choice, reasons = fit_first_that_works(summary, horizon_days=180)
+    assert choice == "mbgnbd" and model.model == "mbgnbd" and model.horizon_days == 180
+    assert [reason.split(":")[0] for reason in reasons] == ["bgnbd", "pareto"]
+    assert all("is degenerate: nobody drops out" in reason for reason in reasons)
+    assert np.isfinite(model.predict(summary).to_numpy()).all()
+    first, first_choice, none = fit_first_that_works(summary, models=("mbgnbd", "bgnbd"))
+    assert first_choice == "mbgnbd" and none == [] and first.params_ == model.params_
+    with pytest.raises(BTYDFitError, match=r"no purchase model could be fitted on 2,000 rows: bgnbd: .* \| pareto: "):
+        fit_first_that_works(summary, models=("bgnbd", "pareto"))
 
 
 def test_select_needs_every_customer(cdnow_weeks, cdnow_holdout):
