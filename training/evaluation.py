@@ -6,8 +6,14 @@ from matplotlib.figure import Figure
 
 from cxmodels import plots
 from cxmodels.metrics.classification import churn_report
-from cxmodels.metrics.clv_evaluation import (conditional_expectation_by_frequency, cumulative_tracking, decile_table,
-                                             holdout_scores, normalized_gini)
+from cxmodels.metrics.clv_evaluation import (
+    conditional_expectation_by_frequency,
+    cumulative_tracking,
+    decile_table,
+    holdout_by_frequency,
+    holdout_scores,
+    normalized_gini,
+)
 
 
 def churn_evaluation(y, predictions: dict[str, np.ndarray], importance: pd.Series,
@@ -46,21 +52,17 @@ def clv_evaluation(btyd, summary: pd.DataFrame, actual: pd.DataFrame, transactio
         "CLV conditional expectation by frequency": plots.conditional_expectation_figure(conditional),
         "CLV deciles": plots.decile_figure(decile_table(actual["future_spend"], spend), "spend"),
     }
-    return metrics, figures, frequency_table(conditional)
+    return metrics, figures, frequency_table(summary["frequency"], actual["future_purchases"], purchases)
 
 
-def frequency_table(conditional: pd.DataFrame) -> pd.DataFrame:
-    """Holdout purchases, actual against predicted, per calibration-frequency bucket and in all: customers,
-    the mean and the total of each, and predicted / actual (the fit's quality on the user's own data)."""
-    table = conditional.assign(actual_total=conditional["actual"] * conditional["customers"],
-                               predicted_total=conditional["predicted"] * conditional["customers"])
-    everyone = table[["customers", "actual_total", "predicted_total"]].sum()
-    table.loc["all"] = [everyone["customers"], everyone["actual_total"] / everyone["customers"],
-                        everyone["predicted_total"] / everyone["customers"], everyone["actual_total"],
-                        everyone["predicted_total"]]
-    table["customers"] = table["customers"].astype(int)
-    table["predicted_to_actual"] = table["predicted_total"] / table["actual_total"].where(table["actual_total"] > 0)
-    return table.rename(columns={"actual": "actual_mean", "predicted": "predicted_mean"})
+def frequency_table(frequency, actual, predicted) -> pd.DataFrame:
+    """`holdout_by_frequency` with a last row "all": predicted against actual holdout purchases per calibration-
+    frequency bucket and in total (the fit's quality on the user's own data)."""
+    table = holdout_by_frequency(frequency, actual, predicted)
+    customers, actual_total, predicted_total = table[["customers", "actual_total", "predicted_total"]].sum()
+    table.loc["all"] = [customers, actual_total, predicted_total, actual_total / customers,
+                        predicted_total / customers, predicted_total / actual_total if actual_total else np.nan]
+    return table.astype({"customers": int})
 
 
 def clv_gini(actual_spend, clv) -> float:

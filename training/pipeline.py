@@ -23,8 +23,7 @@ from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels
 from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.metrics.classification import churn_report, roc_auc, roc_auc_difference
 from cxmodels.metrics.links import link_table
-from cxmodels.models import BGNBDChurnBaseline, BTYDFitError, BTYDModel, select_btyd_model
-from cxmodels.models.clv.selection import fit_first_that_fits
+from cxmodels.models import BGNBDChurnBaseline, BTYDFitError, BTYDModel, fit_first_that_works, select_btyd_model
 from training import registry, tracking
 from training.config import TrainingConfig
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
@@ -202,12 +201,12 @@ def _fit_clv(data: _Data, config: TrainingConfig) -> _CLV:
                                       features.time_unit, penalizer=settings.penalizer)
     summary = value_summary(transactions, plan.test_as_of, features.value_period, features.time_unit,
                             features.refund_window_days)
-    model, choice, rejected = fit_first_that_fits(
+    model, choice, rejected = fit_first_that_works(
         summary, [choice, *(name for name in CLV_FALLBACKS if name != choice)], time_unit=features.time_unit,
         horizon_days=settings.horizon_days, discount_rate=settings.discount_rate, penalizer=settings.penalizer,
         spend_penalizer=settings.spend_penalizer)
     actual = labels(data.dataset, plan.test_as_of, horizon, population=summary.index, config=features)
-    return _CLV(model, choice, summary, actual, rejected)
+    return _CLV(model, choice, summary, actual, tuple(rejected))
 
 
 def _score_champions(held_out: _HeldOut, clv: _CLV) -> dict:

@@ -14,8 +14,8 @@ import mlflow
 import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature, infer_signature
-from mlflow.types.schema import ColSpec, Schema
 from mlflow.tracking import MlflowClient
+from mlflow.types.schema import ColSpec, Schema
 
 import cxmodels
 from training.pyfunc import ESTIMATOR_ARTIFACT

@@ -3,7 +3,8 @@
 from cxmodels.models._fitted import NotFittedError
 from cxmodels.models.churn import AdditiveChurnModel, BGNBDChurnBaseline, ChurnModel, LogisticChurnBaseline
 from cxmodels.models.clv import (BTYDFitError, BTYDModel, LightGBMCLVModel, ShiftedBetaGeometricModel,
-                                 compare_clv_models, select_btyd_model, tenure_summary)
+                                 compare_clv_models, fit_first_that_works, select_btyd_model, tenure_summary)
 
-__all__ = ["AdditiveChurnModel", "BGNBDChurnBaseline", "BTYDFitError", "BTYDModel", "ChurnModel", "LightGBMCLVModel", "LogisticChurnBaseline",
-           "NotFittedError", "ShiftedBetaGeometricModel", "compare_clv_models", "select_btyd_model", "tenure_summary"]
+__all__ = ["AdditiveChurnModel", "BGNBDChurnBaseline", "BTYDFitError", "BTYDModel", "ChurnModel", "LightGBMCLVModel",
+           "LogisticChurnBaseline", "NotFittedError", "ShiftedBetaGeometricModel", "compare_clv_models",
+           "fit_first_that_works", "select_btyd_model", "tenure_summary"]

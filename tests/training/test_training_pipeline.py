@@ -89,7 +89,7 @@ def test_the_report_is_self_contained_and_holds_the_figures(runs):
 def test_the_report_holds_the_holdout_table_by_calibration_frequency(runs):
     uri, first, _ = runs
     text = first.report_path.read_text()
-    assert "CLV holdout purchases by calibration frequency" in text and "predicted_to_actual" in text
+    assert "CLV holdout purchases by calibration frequency" in text and "predicted_total" in text
     client = MlflowClient(tracking_uri=uri)
     path = client.download_artifacts(first.run_id, "tables/CLV_holdout_purchases_by_calibration_frequency.csv")
     import pandas as pd
@@ -99,4 +99,4 @@ def test_the_report_holds_the_holdout_table_by_calibration_frequency(runs):
     buckets = table.drop(index="all")
     assert table.loc["all", "customers"] == buckets["customers"].sum()
     assert table.loc["all", "actual_total"] == pytest.approx(buckets["actual_total"].sum())
-    assert 0.5 < table.loc["all", "predicted_to_actual"] < 2  # a sane fit on the simulated world
+    assert 0.5 < table.loc["all", "ratio"] < 2  # a sane fit on the simulated world

@@ -71,19 +71,6 @@ def select_btyd_model(calibration: pd.DataFrame, holdout_purchases: pd.Series, h
     return str(table.index[0]), table
 
 
-def fit_first_that_fits(summary: pd.DataFrame, models, **settings) -> tuple[BTYDModel, str, tuple[str, ...]]:
-    """The first of `models` (purchase-model names) whose BTYDModel(**settings) fits `summary`, its name, and
-    one line per model tried before it saying why it was rejected; BTYDFitError naming them all when none fits."""
-    failures = []
-    for model in models:
-        try:
-            return BTYDModel(model, **settings).fit(summary), model, tuple(failures)
-        except BTYDFitError as error:
-            failures.append(f"{model}: {error}")
-    raise BTYDFitError("no BTYD purchase model fits this data: " + "; ".join(failures) + ". Check the value "
-                       "summary (enough repeat buyers?), or set a larger [clv] penalizer")
-
-
 def compare_clv_models(dataset, train_as_of, as_of, horizon_days: int, time_unit: str = "days",
                        btyd_models=BTYD_MODELS, ml_model: LightGBMCLVModel | None = None) -> pd.DataFrame:
     """BTYD and LightGBM scored on one holdout: purchases and spend in the `horizon_days` after `as_of`
