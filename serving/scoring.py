@@ -48,11 +48,11 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
     """`score` on a feature matrix indexed by customer_id (`summary`: the value summary in the CLV model's
     time unit, when the features' differs)."""
     frame = pd.DataFrame(index=features.index)
-    churn_features = features[_needed(features, champions.churn.feature_names_in_, champions.feature_config)]
-    frame["churn_probability"] = champions.churn.predict_proba(churn_features)[:, 1]
+    churn_input = features[churn_features(features, champions.churn.feature_names_in_, champions.feature_config)]
+    frame["churn_probability"] = champions.churn.predict_proba(churn_input)[:, 1]
     frame["churn_risk"] = risk_bands(frame["churn_probability"].to_numpy(), config.risk)
     frame[[f"reason_{i}" for i in range(1, REASONS + 1)]] = reasons(
-        champions.churn, churn_features, frame["churn_risk"].isin(RISK_BANDS[RISK_BANDS.index(config.reasons):]),
+        champions.churn, churn_input, frame["churn_risk"].isin(RISK_BANDS[RISK_BANDS.index(config.reasons):]),
         progress)
     frame[CLV_COLUMNS] = clv_scores(champions.clv, features[list(SUMMARY_COLUMNS)] if summary is None else summary,
                                     frame.index)
@@ -70,7 +70,7 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
     return frame[list(SCORE_COLUMNS)], reference
 
 
-def _needed(features: pd.DataFrame, names, config) -> list[str]:
+def churn_features(features: pd.DataFrame, names, config) -> list[str]:
     """The churn model's features, when the matrix has them all; else ValueError naming the missing
     ones and the tables that give them (the data lacks a table the model was trained with)."""
     names = [str(name) for name in names]
