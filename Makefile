@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/simulate_bench.py 100000
 	$(BIN)/python benchmarks/simulate_bench.py $(BENCH_CUSTOMERS) --out $(BENCH_DIR)/world
 	$(BIN)/python benchmarks/validate_bench.py $(BENCH_DIR)/world
+	$(BIN)/python benchmarks/import_bench.py --dir $(BENCH_DIR)/import
 	$(BIN)/python benchmarks/features_bench.py --data-dir $(BENCH_DIR)/world
 	$(BIN)/python benchmarks/btyd_bench.py --customers $(BENCH_CUSTOMERS)
 	$(BIN)/python benchmarks/churn_eval.py

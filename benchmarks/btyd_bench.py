@@ -1,42 +1,71 @@
-"""Benchmark: BTYD fit times on a large value summary, lifetimes plain and weighted against ours.
+"""Benchmark: BTYD fit times on a large value summary, ours against lifetimes' weighted fit in the same run.
 
-    python benchmarks/btyd_bench.py                       # 1M customers
-    python benchmarks/btyd_bench.py --customers 200000 --models bgnbd,pareto
+    python benchmarks/btyd_bench.py                       # 1M customers, all four models
+    python benchmarks/btyd_bench.py --customers 200000 --models bgnbd,pareto --plain
 
 The summary (frequency, recency, T in days, first purchases over a year) is drawn from
 BG/NBD with CDNOW's parameters (`draw_bgnbd_summary`), not simulated from transactions:
-a 1M-customer world is too heavy for this machine and the fit only sees the summary.
-For each model it times lifetimes' fitter on every customer ("plain"), on the unique
-(frequency, recency, T) rows with counts as weights ("weighted"), and `BTYDModel.fit`
-("ours": the weighted fit plus checks), prints the largest relative parameter difference
-from the plain fit, and times `BTYDModel.predict` (p_alive and expected purchases in 365 days).
-Pareto/NBD's plain fit (Nelder-Mead over every customer) is skipped above --plain-pareto-max.
+a 1M-customer world is too heavy for this machine and the fit only sees the summary. The
+repeat buyers' mean order values are drawn from Gamma-Gamma with CDNOW's parameters.
+For each model it times lifetimes' fitter on the distinct rows with counts as weights,
+grouping included ("lifetimes weighted"; with --plain also on every customer), and
+`BTYDModel.fit` on the summary ("ours": grouping, the fit, its checks and standard
+errors), and prints the ratio, the largest relative parameter difference from lifetimes
+and the log-likelihoods of both at their optima (ours is the larger where they differ).
+lifetimes has no stopping rule of its own for Pareto/NBD (Nelder-Mead from ones), and
+fits Gamma-Gamma on the repeat buyers with monetary value > 0, as BTYDModel does.
+`BTYDModel.predict` (p_alive and expected purchases in 365 days) is timed too.
 """
 
 import argparse
+import os
 import time
 import warnings
 
 import numpy as np
+import pandas as pd
 
-from cxmodels.features.value import PURCHASE_COLUMNS
+from cxmodels.data.samples import CDNOW_PUBLISHED_PARAMETERS
+from cxmodels.features.value import PURCHASE_COLUMNS, SPEND_COLUMN
 from cxmodels.models import BTYDModel
-from cxmodels.models.clv.draws import draw_bgnbd_summary
-from cxmodels.models.clv._fitting import FITTERS, PARAMETERS
+from cxmodels.models.clv._fitting import fit_parameters
+from cxmodels.models.clv.draws import draw_bgnbd_summary, draw_gamma_gamma_spend
+from cxmodels.models.clv.likelihoods import LIKELIHOODS, PARAMETERS
+from cxmodels.models.clv.rows import compress
 
-COLUMNS = PURCHASE_COLUMNS
+FITTERS = {"bgnbd": "BetaGeoFitter", "mbgnbd": "ModifiedBetaGeoFitter", "pareto": "ParetoNBDFitter",
+           "gammagamma": "GammaGammaFitter"}
+SPEND = ("frequency", SPEND_COLUMN)
 
 
-def lifetimes_fit(model: str, summary, weighted: bool) -> dict:
+def lifetimes_fit(model: str, data: pd.DataFrame, weighted: bool) -> dict:
+    """lifetimes' fit of `model` on `data` (grouped into distinct rows with counts when `weighted`)."""
     import lifetimes
 
-    data = summary.groupby(list(COLUMNS)).size().rename("weights").reset_index() if weighted else summary
+    columns = list(SPEND if model == "gammagamma" else PURCHASE_COLUMNS)
+    data = data.groupby(columns).size().rename("weights").reset_index() if weighted else data
     weights = data["weights"].to_numpy() if weighted else None
-    options = {"initial_params": np.ones(4)} if model == "pareto" else {}
+    options = {"initial_params": np.ones(4)} if model == "pareto" else {}  # lifetimes' default start is random
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitter = getattr(lifetimes, FITTERS[model])().fit(*(data[c] for c in COLUMNS), weights=weights, **options)
+        fitter = getattr(lifetimes, FITTERS[model])().fit(*(data[c] for c in columns), weights=weights, **options)
     return dict(zip(PARAMETERS[model], fitter.params_.to_numpy(dtype=float)))
+
+
+def log_likelihood(model: str, params: dict, data: pd.DataFrame) -> float:
+    """The summed log-likelihood of `params` on `data`, with our likelihood."""
+    columns = SPEND if model == "gammagamma" else PURCHASE_COLUMNS
+    rows = compress({c: data[c].to_numpy(dtype=float) for c in columns})
+    return LIKELIHOODS[model](rows)([params[name] for name in PARAMETERS[model]])[0]
+
+
+def ours_fit(model: str, data: pd.DataFrame):
+    """BTYDModel.fit of the purchase model; for Gamma-Gamma, the spend part of BTYDModel.fit (grouping and
+    fitting the repeat buyers). Either has `params_`."""
+    if model == "gammagamma":
+        fit = fit_parameters(model, compress({c: data[c].to_numpy(dtype=float) for c in SPEND}))
+        return argparse.Namespace(params_=fit.params)
+    return BTYDModel(model).fit(data[list(PURCHASE_COLUMNS)])
 
 
 def timed(task):
@@ -48,26 +77,32 @@ def timed(task):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--models", default="bgnbd,mbgnbd,pareto")
-    parser.add_argument("--plain-pareto-max", type=int, default=200_000)
+    parser.add_argument("--models", default="bgnbd,mbgnbd,pareto,gammagamma")
+    parser.add_argument("--plain", action="store_true", help="also time lifetimes on every customer (slow)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
     summary, seconds = timed(lambda: draw_bgnbd_summary(args.customers, seed=args.seed))
-    unique = summary.groupby(list(COLUMNS)).ngroups
-    print(f"{args.customers:,} customers drawn in {seconds:.1f} s; {unique:,} unique (frequency, recency, T) rows")
-    print(f"{'model':<8} {'plain s':>9} {'weighted s':>11} {'ours s':>8} {'max rel diff':>13} {'predict s':>10}")
+    summary[SPEND_COLUMN] = draw_gamma_gamma_spend(summary["frequency"], CDNOW_PUBLISHED_PARAMETERS["gammagamma"],
+                                                   seed=args.seed)
+    spenders = summary[(summary["frequency"] > 0) & (summary[SPEND_COLUMN] > 0)]
+    unique = summary.groupby(list(PURCHASE_COLUMNS)).ngroups
+    print(f"{args.customers:,} customers drawn in {seconds:.1f} s; {unique:,} distinct (frequency, recency, T) rows; "
+          f"{len(spenders):,} repeat buyers for Gamma-Gamma; load average {os.getloadavg()[0]:.2f} on "
+          f"{os.cpu_count()} cores")
+    print(f"{'model':<11} {'lifetimes plain s':>17} {'lifetimes weighted s':>20} {'ours s':>8} {'weighted/ours':>13} "
+          f"{'max rel diff':>12} {'lifetimes LL':>15} {'our LL':>15} {'predict s':>9}")
     for model in args.models.split(","):
-        plain, plain_seconds = None, float("nan")
-        if model != "pareto" or args.customers <= args.plain_pareto_max:
-            plain, plain_seconds = timed(lambda: lifetimes_fit(model, summary, weighted=False))
-        weighted, weighted_seconds = timed(lambda: lifetimes_fit(model, summary, weighted=True))
-        ours, ours_seconds = timed(lambda: BTYDModel(model, horizon_days=365).fit(summary))
-        _, predict_seconds = timed(lambda: ours.predict(summary))
-        reference = plain or weighted
-        difference = max(abs(ours.params_[k] / reference[k] - 1) for k in reference)
-        print(f"{model:<8} {plain_seconds:9.2f} {weighted_seconds:11.2f} {ours_seconds:8.2f} {difference:13.1e} "
-              f"{predict_seconds:10.2f}")
+        data = spenders if model == "gammagamma" else summary
+        plain_seconds = timed(lambda: lifetimes_fit(model, data, weighted=False))[1] if args.plain else float("nan")
+        theirs, their_seconds = timed(lambda: lifetimes_fit(model, data, weighted=True))
+        ours, our_seconds = timed(lambda: ours_fit(model, data))
+        params = ours.params_
+        predict_seconds = float("nan") if model == "gammagamma" else timed(lambda: ours.predict(summary))[1]
+        difference = max(abs(params[k] / theirs[k] - 1) for k in theirs)
+        print(f"{model:<11} {plain_seconds:17.2f} {their_seconds:20.2f} {our_seconds:8.3f} "
+              f"{their_seconds / our_seconds:12.1f}x {difference:12.1e} {log_likelihood(model, theirs, data):15.3f} "
+              f"{log_likelihood(model, params, data):15.3f} {predict_seconds:9.2f}")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from cxmodels.metrics.clv_evaluation import conditional_expectation_by_frequency
 from cxmodels.models import BTYDModel, LightGBMCLVModel, compare_clv_models, select_btyd_model
 from cxmodels.features.value import PURCHASE_COLUMNS, SPEND_COLUMN
 from cxmodels.models.clv._fitting import fit_parameters
+from cxmodels.models.clv.rows import compress
 from cxmodels.models.clv.selection import BTYD_MODELS, LOWER_IS_BETTER
 
 NAMES = {"bgnbd": "BG/NBD", "pareto": "Pareto/NBD", "mbgnbd": "MBG/NBD", "gammagamma": "Gamma-Gamma",
@@ -67,9 +68,9 @@ def fit_models(summary: pd.DataFrame, published: bool) -> tuple[dict, pd.DataFra
         rows += parameter_rows(model, fitted[model].params_, fitted[model].penalizer_, len(summary), seconds)
     # The customers BTYDModel's spend model learns from (its docstring): a repeat purchase of positive mean value.
     spenders = summary[(summary["frequency"] > 0) & (summary[SPEND_COLUMN] > 0)]
-    (params, penalizer), seconds = timed(
-        lambda: fit_parameters("gammagamma", {c: spenders[c].to_numpy() for c in ("frequency", SPEND_COLUMN)}))
-    rows += parameter_rows("gammagamma", params, penalizer, len(spenders), seconds)
+    spend, seconds = timed(
+        lambda: fit_parameters("gammagamma", compress({c: spenders[c].to_numpy() for c in ("frequency", SPEND_COLUMN)})))
+    rows += parameter_rows("gammagamma", spend.params, spend.penalizer, len(spenders), seconds)
     table = pd.DataFrame(rows).set_index(["model", "parameter"])
     if published:
         table["published"] = [PUBLISHED.get(m, {}).get(p, float("nan")) for m, p in table.index]

@@ -43,7 +43,7 @@ def synthetic_scores(rows: int, seed: int = 0) -> pd.DataFrame:
     risk = tiers[np.searchsorted([0.3, 0.6], probability, side="right")]
     value = tiers[rng.integers(0, 3, rows)]
     grid = {("high", "high"): "save_now", ("high", "medium"): "keep_close", ("high", "low"): "reward_loyalty",
-            ("medium", "high"): "win_back", ("medium", "medium"): "nurture", ("medium", "low"): "grow",
+            ("medium", "high"): "retain", ("medium", "medium"): "nurture", ("medium", "low"): "grow",
             ("low", "high"): "let_go", ("low", "medium"): "automate", ("low", "low"): "maintain"}
     segments = pd.Series([grid[pair] for pair in zip(value, risk)])
     rfm = np.array(["", ";champions", ";loyal", ";at_risk", ";hibernating", ";lost"], dtype=object)

@@ -50,9 +50,16 @@ app = typer.Typer(
 
 @app.callback()
 def main(ctx: typer.Context,
-         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False) -> None:
+         debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False,
+         verbose: Annotated[bool, typer.Option(
+             "--verbose", help="Show the libraries' logs, warnings and download bars (MLflow, its database) "
+                               "instead of writing them to mlruns/cxmodels.log.")] = False) -> None:
     """Churn, customer lifetime value and CX KPIs from customer interaction logs."""
     ctx.meta[DEBUG] = debug
+    if not verbose:
+        from cxmodels.console import quiet
+
+        ctx.with_resource(quiet(uses_mlflow=ctx.invoked_subcommand in ("train", "score")))
 
 sample_app = typer.Typer(help="Write real sample datasets in the contract format.", no_args_is_help=True)
 app.add_typer(sample_app, name="sample")
@@ -76,11 +83,47 @@ def validate(
     from cxmodels.data.validate import validate_dataset
 
     result = validate_dataset(data_dir, quarantine_dir=quarantine)
-    typer.echo(result.report.to_text())
-    if report is not None:
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(result.report.to_json())
-        typer.echo(f"JSON report written to {report}")
+    _show_report(result.report, report)
+    raise typer.Exit(result.report.exit_code)
+
+
+def _show_report(validation, path: Path | None) -> None:
+    """Print a validation report, and write it as JSON to `path` when given."""
+    typer.echo(validation.to_text())
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(validation.to_json())
+        typer.echo(f"JSON report written to {path}")
+
+
+@app.command("import")
+def import_(
+    source: Annotated[Path, typer.Argument(help="The export: a folder of files, or one file.")],
+    out: Annotated[Path, typer.Option(help="Dataset folder to write: one Parquet file per contract table.")],
+    mapping: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="TOML mapping of the export's files and columns "
+                                          "(docs/bring-your-own-data.md).")] = None,
+    preset: Annotated[str | None, typer.Option(help="A built-in mapping instead: online-retail.")] = None,
+    quarantine: Annotated[
+        Path | None, typer.Option(help="Write rejected rows here, with a `reason` column, and go on.")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Also write the report as JSON to this file.")] = None,
+) -> None:
+    """Turn an export (order lines, helpdesk tickets, web events, ...) into a contract dataset, validating as it
+    goes: the same report, quarantine and exit status as `validate`.
+    """
+    from cxmodels.data.importer import import_dataset
+    from cxmodels.data.mapping import load_mapping, preset_mapping
+
+    if (mapping is None) == (preset is None):
+        raise typer.BadParameter("give either --mapping FILE or --preset NAME")
+    rules = load_mapping(mapping) if mapping is not None else preset_mapping(preset)
+    result = import_dataset(source, rules, out, quarantine_dir=quarantine)
+    _show_report(result.report, report)
+    for table, text in result.grouped.items():
+        typer.echo(f"{table}: {text}")
+    if result.written:
+        typer.echo(f"Wrote {out}: {', '.join(path.name for path in result.written)}")
     raise typer.Exit(result.report.exit_code)
 
 
@@ -116,6 +159,22 @@ def sample_cdnow(
     from cxmodels.data.samples import cdnow
 
     tables = cdnow(sample=sample)
+    write_tables(tables, out_dir, file_format=file_format)
+    counts = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
+    typer.echo(f"Wrote {out_dir}: {counts}")
+
+
+@sample_app.command("donations")
+def sample_donations(
+    out_dir: OutDir,
+    file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "csv",
+) -> None:
+    """Write the donations of Fader, Hardie & Shang (2010) (shipped with lifetimes) as a contract dataset: one
+    donation a row, yearly 1995-2001; the years other than the last are placed first, amounts are 0 (unknown)."""
+    from cxmodels.data.io import write_tables
+    from cxmodels.data.samples import donations
+
+    tables = donations()
     write_tables(tables, out_dir, file_format=file_format)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.items())
     typer.echo(f"Wrote {out_dir}: {counts}")
@@ -183,17 +242,30 @@ def kpis(
     out: Annotated[Path, typer.Option(help="Folder for kpis.csv and the trend charts (PNG).")],
     by: Annotated[str, typer.Option(help="Period: week, month or quarter.")] = "month",
     segment: Annotated[str | None, typer.Option(help="A `customers` column to split every KPI by.")] = None,
+    horizon_days: Annotated[int, typer.Option(min=1, help="Churn horizon of the experience-and-churn table.")] = 90,
 ) -> None:
-    """Compute the CX KPIs by period (and segment) with sample sizes and confidence intervals."""
+    """Compute the CX KPIs by period (and segment) with sample sizes and confidence intervals, and the churn rate
+    by experience band (NPS category, CES and CSAT bands, first-contact resolution, contacts per case, wait)."""
     from cxmodels.data import load_dataset
+    from cxmodels.errors import DataError
     from cxmodels.metrics.kpis import kpi_table
+    from cxmodels.metrics.links import link_table
     from cxmodels.plots import plot_kpi_trends
 
-    table = kpi_table(load_dataset(data_dir), by=by, segment=segment)
+    dataset = load_dataset(data_dir)
+    table = kpi_table(dataset, by=by, segment=segment)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "kpis.csv", index=False)
     charts = plot_kpi_trends(table, out)
     typer.echo(f"Wrote {out / 'kpis.csv'} ({len(table):,} rows) and {len(charts)} charts to {out}")
+    try:
+        links = link_table(dataset, horizon_days=horizon_days)
+    except DataError as error:
+        typer.echo(f"No experience-and-churn table: {error}", err=True)
+        return
+    links.to_csv(out / "churn_by_experience.csv", index=False)
+    typer.echo(f"Wrote {out / 'churn_by_experience.csv'}: churn in {horizon_days} days from {links.attrs['as_of']} "
+               f"by experience band ({len(links)} bands)")
 
 
 @app.command()
@@ -231,8 +303,8 @@ def train(
     metrics = result.metrics
     typer.echo(f"\nRun {result.run_id}: churn ROC-AUC {metrics['churn_roc_auc']:.4f}, top-decile lift "
                f"{metrics['churn_top_decile_lift']:.2f}; CLV normalized Gini {metrics['clv_normalized_gini']:.4f}")
-    for promotion in result.promotions:
-        typer.echo(promotion.summary())
+    for line in (*result.notes, *(promotion.summary() for promotion in result.promotions)):
+        typer.echo(line)
     typer.echo(f"Report: {result.report_path}")
     typer.echo(f"MLflow UI: {ui_command(result.tracking_uri)}")
 
@@ -273,11 +345,16 @@ def score(
 
 
 def _latest_batch(config: Path | None, store: str | None):
-    """The score store and its latest complete batch; StoreError when there is none."""
+    """The score store and its latest complete batch (StoreError when there is none); says on stderr when its churn
+    risk comes from the small-data fallback model."""
     from serving.store import ScoreStore
 
     scores = ScoreStore(store or _serving_config(config).store.url)
-    return scores, scores.batch()
+    batch = scores.batch()
+    if batch.metadata.get("churn_model") == "AdditiveChurnModel":
+        typer.echo("Note: churn risk in this batch comes from the small-data fallback model (AdditiveChurnModel, "
+                   "see the training report): the segments built on churn risk are rough.", err=True)
+    return scores, batch
 
 
 segments_app = typer.Typer(help="Segment lists for marketing, from the latest batch of the score store.",

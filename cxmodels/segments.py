@@ -44,12 +44,15 @@ BUILTIN_SEGMENTS: tuple[Segment, ...] = (
     _grid("save_now", "high", "high", "call them now, a personal retention offer."),
     _grid("keep_close", "high", "medium", "keep in touch and fix problems before they leave."),
     _grid("reward_loyalty", "high", "low", "thank and reward them; ask for referrals."),
-    _grid("win_back", "medium", "high", "a retention offer worth less than their value."),
+    _grid("retain", "medium", "high", "a retention offer worth less than their value."),
     _grid("nurture", "medium", "medium", "regular, relevant contact."),
     _grid("grow", "medium", "low", "cross-sell and upsell."),
     _grid("let_go", "low", "high", "no costly retention effort."),
     _grid("automate", "low", "medium", "automated, low-cost campaigns only."),
     _grid("maintain", "low", "low", "business as usual."),
+    Segment("win_back", "Lapsed, high past value: no purchase for longer than the active period (a year by default) "
+            "but spend in the top 40 % (monetary score 4-5). Win them back with an offer.",
+            'status == "lapsed" and m_score >= 4'),
     Segment("champions", "Champions: bought recently, buy often and spend the most "
             "(recency, frequency and monetary scores all 4-5). Reward them.",
             "r_score >= 4 and f_score >= 4 and m_score >= 4"),

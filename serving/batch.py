@@ -45,7 +45,8 @@ def run_batch(data_dir, out, as_of=None, config: ServingConfig | None = None, tr
     lap("write file")
     catalog = config.catalog()
     batch = store.write_batch(scores, progress=progress, keep=config.store.keep_batches, metadata={
-        **champions.versions(), "data_dir": str(Path(data_dir).resolve()), "reference": reference,
+        **champions.versions(), "churn_model": type(champions.churn).__name__,
+        "data_dir": str(Path(data_dir).resolve()), "reference": reference,
         "segments": {name: segment.description for name, segment in catalog.items()},
     })
     lap("write store")

@@ -61,7 +61,8 @@ def _champion(name: str, uri: str, version: str | None = None):
         raise ChampionError(f"cannot reach the MLflow store {uri} to find the champion of {name}: "
                             f"{' '.join(str(error).split())[:300]}") from None
     if version is None:
-        raise ChampionError(f"no champion of '{name}' in the MLflow store {uri}: train one with `cxmodels train DATA_DIR`")
+        raise ChampionError(f"no champion of '{name}' in the MLflow store {uri}: train one with `cxmodels train DATA_DIR` "
+                            f"(a model no better than its baseline is never promoted: the training report says why)")
     try:
         model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
     except (MlflowException, OSError) as error:

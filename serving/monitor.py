@@ -67,7 +67,8 @@ def run_monitor(data_dir, as_of=None, config: ServingConfig | None = None, track
     champions = load_champions(uri)
     reference = load_reference(registry.CHURN_MODEL, champions.churn_version)
     dataset, present = data_as_of(load_dataset(data_dir), as_of)
-    features = build_features(dataset, present, champions.feature_config, snapshot_population(dataset, present))
+    population = snapshot_population(dataset, present, config=champions.feature_config)  # the customers scored
+    features = build_features(dataset, present, champions.feature_config, population)
     if features.empty:
         raise DataError(f"no customer of {data_dir} has a purchase before {present}: nothing to monitor")
     features = features[churn_features(features, champions.churn.feature_names_in_, champions.feature_config)]
@@ -118,8 +119,9 @@ def _realised(store_url: str, dataset, present: pd.Timestamp, champions, held_ou
     for batch in store.batches():
         if horizon is None or batch.as_of + pd.Timedelta(days=horizon) > present:
             continue
-        scored = store.scores(batch.batch_id).dropna(subset=["churn_probability"])
-        churned = labels(dataset, batch.as_of, horizon, population=scored["customer_id"])["churned"]
+        scored = store.scores(batch.batch_id).dropna(subset=["churn_probability"])  # lapsed ones have none
+        churned = labels(dataset, batch.as_of, horizon, population=scored["customer_id"],
+                         config=champions.feature_config)["churned"]
         y, p = churned.to_numpy(dtype=int), scored["churn_probability"].to_numpy()
         entry = {"batch_id": batch.batch_id, "as_of": batch.as_of.isoformat(),
                  "churn_model_version": batch.metadata.get("churn_model_version")}

@@ -24,7 +24,8 @@ PROFILE_COLUMNS = ["days_since_last_purchase", "purchases_total", "spend_total",
                    "nps_category"]
 RFM = {"r_score": "days_since_last_purchase", "f_score": "purchases_total", "m_score": "spend_total"}
 QUINTILES = [0.2, 0.4, 0.6, 0.8]
-SCORE_COLUMNS = ("customer_id", "as_of", "churn_probability", "churn_risk",
+ACTIVE, LAPSED = "active", "lapsed"  # status: lapsed customers (purchase-only worlds) get no churn probability
+SCORE_COLUMNS = ("customer_id", "as_of", "status", "churn_probability", "churn_risk",
                  *(f"reason_{i}" for i in range(1, REASONS + 1)), *CLV_COLUMNS, "value_tier", *PROFILE_COLUMNS,
                  *RFM, "segments", "churn_model_version", "clv_model_version")
 SEGMENT_INPUTS = tuple(name for name in SCORE_COLUMNS if name != "segments")  # what segment expressions read
@@ -35,22 +36,32 @@ def score(dataset, champions, as_of, config, reference: dict | None = None,
     """The score frame (columns SCORE_COLUMNS, one row per customer of the snapshot population at `as_of`)
     and the reference it was tiered with: `reference`, or computed from these customers when None."""
     as_of = utc_timestamp(as_of)
-    features = build_features(dataset, as_of, champions.feature_config, snapshot_population(dataset, as_of))
+    settings = champions.feature_config
+    population = snapshot_population(dataset, as_of, config=settings, lapsed=True)
+    features = build_features(dataset, as_of, settings, population)
+    status = np.where(population.isin(snapshot_population(dataset, as_of, config=settings)), ACTIVE, LAPSED)
     summary = None
-    if champions.clv.time_unit != champions.feature_config.time_unit:
-        summary = value_summary(dataset.transactions, as_of, champions.feature_config.value_period,
-                                champions.clv.time_unit)
-    return score_features(features, as_of, champions, config, reference, summary, progress)
+    if champions.clv.time_unit != settings.time_unit:
+        summary = value_summary(dataset.transactions, as_of, settings.value_period, champions.clv.time_unit,
+                                settings.refund_window_days)
+    return score_features(features, as_of, champions, config, reference, summary, progress, status)
 
 
 def score_features(features: pd.DataFrame, as_of, champions, config, reference: dict | None = None,
-                   summary: pd.DataFrame | None = None, progress: bool = False) -> tuple[pd.DataFrame, dict]:
+                   summary: pd.DataFrame | None = None, progress: bool = False,
+                   status: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
     """`score` on a feature matrix indexed by customer_id (`summary`: the value summary in the CLV model's
-    time unit, when the features' differs)."""
+    time unit, when the features' differs; `status`: ACTIVE or LAPSED per customer, default all active).
+    Lapsed customers get no churn probability, risk or reasons: the churn model never learned them."""
     frame = pd.DataFrame(index=features.index)
+    frame["status"] = np.full(len(frame), ACTIVE, dtype=object) if status is None else status
+    active = (frame["status"] == ACTIVE).to_numpy()
     churn_input = features[churn_features(features, champions.churn.feature_names_in_, champions.feature_config)]
-    frame["churn_probability"] = champions.churn.predict_proba(churn_input)[:, 1]
-    frame["churn_risk"] = risk_bands(frame["churn_probability"].to_numpy(), config.risk)
+    probability = np.full(len(frame), np.nan)
+    if active.any():
+        probability[active] = champions.churn.predict_proba(churn_input[active])[:, 1]
+    frame["churn_probability"] = probability
+    frame["churn_risk"] = risk_bands(probability, config.risk)
     frame[[f"reason_{i}" for i in range(1, REASONS + 1)]] = reasons(
         champions.churn, churn_input, frame["churn_risk"].isin(RISK_BANDS[RISK_BANDS.index(config.reasons):]),
         progress)
@@ -107,8 +118,10 @@ def clv_scores(clv, summary: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
 
 
 def risk_bands(probability: np.ndarray, risk) -> np.ndarray:
-    """"low", "medium" or "high" by the thresholds of `risk` (RiskSettings)."""
-    return np.select([probability >= risk.high, probability >= risk.medium], ["high", "medium"], "low").astype(object)
+    """"low", "medium" or "high" by the thresholds of `risk` (RiskSettings); missing without a probability."""
+    bands = np.select([probability >= risk.high, probability >= risk.medium], ["high", "medium"], "low").astype(object)
+    bands[np.isnan(probability)] = None
+    return bands
 
 
 def reference_from(frame: pd.DataFrame, value) -> dict:

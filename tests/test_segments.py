@@ -9,7 +9,7 @@ from cxmodels.segments import (BUILTIN_SEGMENTS, Segment, SegmentError, assign, 
 
 # the score frame's columns and dtypes (serving spec)
 SCORE_DTYPES = {
-    "customer_id": "str", "as_of": "datetime64[ns, UTC]", "churn_probability": "float64", "churn_risk": "str",
+    "customer_id": "str", "as_of": "datetime64[ns, UTC]", "status": "str", "churn_probability": "float64", "churn_risk": "str",
     "reason_1": "str", "reason_2": "str", "reason_3": "str", "p_alive": "float64", "expected_purchases": "float64",
     "expected_order_value": "float64", "clv": "float64", "value_tier": "str", "days_since_last_purchase": "float64",
     "purchases_total": "float64", "spend_total": "float64", "mean_order_value": "float64", "nps_latest": "float64",
@@ -31,9 +31,9 @@ def member_rows(frame: pd.DataFrame, name: str) -> list[int]:
 
 
 def test_builtins_come_first_in_order_with_names_and_descriptions():
-    assert list(CATALOG)[:15] == ["save_now", "keep_close", "reward_loyalty", "win_back", "nurture", "grow", "let_go",
-                                  "automate", "maintain", "champions", "loyal", "at_risk", "hibernating", "lost",
-                                  "high_value_detractors"]
+    assert list(CATALOG)[:16] == ["save_now", "keep_close", "reward_loyalty", "retain", "nurture", "grow", "let_go",
+                                  "automate", "maintain", "win_back", "champions", "loyal", "at_risk", "hibernating",
+                                  "lost", "high_value_detractors"]
     assert list(CATALOG.values()) == list(BUILTIN_SEGMENTS)
     assert CATALOG["save_now"].description.startswith("High value, high churn risk:")
     assert all(segment.description and segment.expression for segment in BUILTIN_SEGMENTS)
@@ -42,7 +42,7 @@ def test_builtins_come_first_in_order_with_names_and_descriptions():
 
 
 GRID = {"save_now": ("high", "high"), "keep_close": ("high", "medium"), "reward_loyalty": ("high", "low"),
-        "win_back": ("medium", "high"), "nurture": ("medium", "medium"), "grow": ("medium", "low"),
+        "retain": ("medium", "high"), "nurture": ("medium", "medium"), "grow": ("medium", "low"),
         "let_go": ("low", "high"), "automate": ("low", "medium"), "maintain": ("low", "low")}
 
 
@@ -70,6 +70,13 @@ def test_rfm_segments(name):
     r, f, m = zip(*(rfm for rfm, _ in RFM))
     frame = scores(r_score=r, f_score=f, m_score=m)
     assert member_rows(frame, name) == [i for i, (_, segment) in enumerate(RFM) if segment == name]
+
+
+def test_win_back_takes_lapsed_customers_of_high_past_value_out_of_the_grid():
+    frame = scores(status=["lapsed", "lapsed", "active", "lapsed"], m_score=[5, 3, 5, 4],
+                   value_tier=["low", "low", "low", "high"], churn_risk=[None, None, "high", None])
+    assert member_rows(frame, "win_back") == [0, 3]
+    assert member_rows(frame, "let_go") == [2]  # a lapsed customer has no churn risk: in no cell of the grid
 
 
 def test_high_value_detractors():
@@ -144,7 +151,7 @@ def test_invalid_definitions(definition, message):
         segment_catalog({"bad": definition})
 
 
-KNOWN = "known columns: customer_id, as_of, churn_probability, churn_risk, reason_1"
+KNOWN = "known columns: customer_id, as_of, status, churn_probability, churn_risk"
 
 
 @pytest.mark.parametrize(("expression", "problem"), [

@@ -87,6 +87,29 @@ class SearchSettings:
 
 
 @dataclass(frozen=True)
+class SafeguardSettings:
+    """When the churn model is the small-data fallback, and when it may be promoted at all.
+
+    With fewer than `min_training_rows` training rows, or fewer than `min_class_rows` of the rarer label,
+    the churn model is `AdditiveChurnModel` (boosted stumps) instead of the configured LightGBM. A churn
+    model is promoted only when its held-out ROC-AUC beats its baseline's by `min_auc_gain` and by more than
+    1.645 standard errors of the gain (DeLong: not a chance result), and its Brier score is no worse; the baseline is BG/NBD's P(no purchase) for purchase-only data, the training churn
+    rate for contractual data. A model that gives everyone the same probability is never promoted."""
+
+    min_training_rows: int = 2000
+    min_class_rows: int = 200
+    min_auc_gain: float = 0.01
+
+    def __post_init__(self) -> None:
+        for name in ("min_training_rows", "min_class_rows"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int) \
+                    or getattr(self, name) < 0:
+                raise ConfigError(f"safeguards.{name} must be a whole number >= 0, got {getattr(self, name)!r}")
+        if not 0 <= self.min_auc_gain < 0.5:
+            raise ConfigError(f"safeguards.min_auc_gain must be in [0, 0.5), got {self.min_auc_gain!r}")
+
+
+@dataclass(frozen=True)
 class TrainingConfig:
     """Everything a training run depends on besides the data; the same data, config and seed give the same run."""
 
@@ -98,6 +121,7 @@ class TrainingConfig:
     churn: ChurnSettings = field(default_factory=ChurnSettings)
     clv: CLVSettings = field(default_factory=CLVSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    safeguards: SafeguardSettings = field(default_factory=SafeguardSettings)
 
     def flat(self) -> dict:
         """The settings as {"section.key": value}, for MLflow parameters."""

@@ -26,11 +26,12 @@ def churn_evaluation(y, predictions: dict[str, np.ndarray], importance: pd.Serie
 
 
 def clv_evaluation(btyd, summary: pd.DataFrame, actual: pd.DataFrame, transactions: pd.DataFrame, as_of,
-                   horizon_days: int) -> tuple[dict, dict[str, Figure]]:
+                   horizon_days: int) -> tuple[dict, dict[str, Figure], pd.DataFrame]:
     """Purchases and spend of the BTYD model over the held-out horizon against the actual ones
     (`holdout_scores` as clv_purchases_* and clv_spend_*), the ranking metric of promotion
-    (clv_normalized_gini: the model's clv against the actual spend), and the tracking,
-    conditional-expectation and decile figures."""
+    (clv_normalized_gini: the model's clv against the actual spend), the tracking,
+    conditional-expectation and decile figures, and the holdout table by calibration frequency
+    (`frequency_table`)."""
     purchases = btyd.expected_purchases(summary, horizon_days)
     predicted = btyd.predict(summary)
     spend = purchases * predicted["expected_order_value"]
@@ -45,7 +46,21 @@ def clv_evaluation(btyd, summary: pd.DataFrame, actual: pd.DataFrame, transactio
         "CLV conditional expectation by frequency": plots.conditional_expectation_figure(conditional),
         "CLV deciles": plots.decile_figure(decile_table(actual["future_spend"], spend), "spend"),
     }
-    return metrics, figures
+    return metrics, figures, frequency_table(conditional)
+
+
+def frequency_table(conditional: pd.DataFrame) -> pd.DataFrame:
+    """Holdout purchases, actual against predicted, per calibration-frequency bucket and in all: customers,
+    the mean and the total of each, and predicted / actual (the fit's quality on the user's own data)."""
+    table = conditional.assign(actual_total=conditional["actual"] * conditional["customers"],
+                               predicted_total=conditional["predicted"] * conditional["customers"])
+    everyone = table[["customers", "actual_total", "predicted_total"]].sum()
+    table.loc["all"] = [everyone["customers"], everyone["actual_total"] / everyone["customers"],
+                        everyone["predicted_total"] / everyone["customers"], everyone["actual_total"],
+                        everyone["predicted_total"]]
+    table["customers"] = table["customers"].astype(int)
+    table["predicted_to_actual"] = table["predicted_total"] / table["actual_total"].where(table["actual_total"] > 0)
+    return table.rename(columns={"actual": "actual_mean", "predicted": "predicted_mean"})
 
 
 def clv_gini(actual_spend, clv) -> float:

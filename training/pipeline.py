@@ -21,18 +21,24 @@ from cxmodels.data import load_dataset
 from cxmodels.errors import DataError
 from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS
-from cxmodels.metrics.classification import roc_auc
-from cxmodels.models import BTYDModel, select_btyd_model
+from cxmodels.metrics.classification import churn_report, roc_auc, roc_auc_difference
+from cxmodels.metrics.links import link_table
+from cxmodels.models import BGNBDChurnBaseline, BTYDFitError, BTYDModel, select_btyd_model
+from cxmodels.models.clv.selection import fit_first_that_fits
 from training import registry, tracking
 from training.config import TrainingConfig
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
 from training.pyfunc import ChurnPyfunc, CLVPyfunc
 from training.reference import log_reference
 from training.report import render_report
-from training.search import fit_best
+from training.search import fit_best, small_data
 from training.snapshots import SnapshotPlan, plan_snapshots
 
 STEPS = 7  # the `with steps(...)` blocks of `train`
+FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
+LINK_TABLE = "Churn by experience on the held-out snapshot"
+CLV_FALLBACKS = ("bgnbd", "pareto", "mbgnbd")  # tried in this order when the chosen purchase model does not fit
+ONE_SIDED_95 = 1.645  # standard errors a gain over the baseline must clear: not a chance result on this snapshot
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over
 
 
@@ -67,6 +73,7 @@ class TrainingResult:
     metrics: dict
     promotions: tuple[Promotion, ...]
     seconds: dict[str, float]  # per step
+    notes: tuple[str, ...] = ()  # what the user should know about this run, one line each
 
 
 def train(data_dir, config: TrainingConfig | None = None, as_of=None, tracking_uri: str | None = None,
@@ -86,24 +93,28 @@ def train(data_dir, config: TrainingConfig | None = None, as_of=None, tracking_u
         held_out = _snapshots(data, config, progress)
     with steps("fit the churn model"):
         churn, trials = fit_best(held_out.X_train, held_out.y_train, config)
+        baseline = _baseline(held_out, data, config)
     with steps("fit the CLV model"):
         clv = _fit_clv(data, config)
     with steps("score the champions"):
         experiment_id = tracking.use_experiment(uri, config.experiment)
         champions = _score_champions(held_out, clv)
     with steps("evaluate"):
-        evaluation = _evaluate(churn, clv, held_out, champions, data, config)
-    params = config.flat() | _params(data_dir, data, held_out, churn, clv)
+        evaluation = _evaluate(churn, clv, held_out, champions, data, config, baseline)
+    params = config.flat() | _params(data_dir, data, held_out, churn, clv, config)
+    notes = _notes(churn, clv, held_out, config)
     with steps("log to MLflow"), mlflow.start_run(experiment_id=experiment_id,
                                                   run_name=f"train as of {data.plan.present.date()}") as run:
         _log_run(experiment_id, params, churn, trials, evaluation)
         log_reference(held_out.X_test, churn, data.dataset)
         versions = _register(churn, clv, held_out)
-        promotions = _promote(evaluation.scores, champions, versions, promote)
+        refusals = {registry.CHURN_MODEL: _churn_refusal(evaluation.metrics, baseline.name, config.safeguards)}
+        promotions = _promote(evaluation.scores, champions, versions, promote, refusals)
         mlflow.log_metrics({f"seconds_{name.replace(' ', '_')}": value for name, value in steps.seconds.items()})
-        report_path = _write_report(run.info.run_id, params, evaluation, promotions, config)
+        report_path = _write_report(run.info.run_id, params, evaluation, promotions, notes, config)
     steps.close()
-    return TrainingResult(run.info.run_id, uri, report_path.resolve(), evaluation.metrics, promotions, steps.seconds)
+    return TrainingResult(run.info.run_id, uri, report_path.resolve(), evaluation.metrics, promotions, steps.seconds,
+                          notes)
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,7 @@ class _CLV:
     choice: str
     summary: pd.DataFrame
     actual: pd.DataFrame
+    rejected: tuple[str, ...] = ()  # the purchase models tried before `choice`, and why each was rejected
 
     @property
     def model_input(self) -> pd.DataFrame:
@@ -142,12 +154,22 @@ class _CLV:
 
 
 @dataclass(frozen=True)
+class _Baseline:
+    """What the churn model must beat on the held-out snapshot: its name and probabilities."""
+
+    name: str
+    probabilities: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Evaluation:
-    """Held-out metrics and figures, and the score each registered model is promoted on: {name: (metric, value)}."""
+    """Held-out metrics, figures and tables, and the score each registered model is promoted on:
+    {name: (metric, value)}."""
 
     metrics: dict
     figures: dict
     scores: dict
+    tables: dict
 
 
 def _load(data_dir, as_of, config: TrainingConfig) -> _Data:
@@ -168,22 +190,26 @@ def _snapshots(data: _Data, config: TrainingConfig, progress: bool) -> _HeldOut:
 
 def _fit_clv(data: _Data, config: TrainingConfig) -> _CLV:
     """The BTYD model fitted on the value summary as of the held-out cut-off; its purchase model is the
-    configured one, or ("auto") the best on the latest training snapshot's holdout."""
+    configured one, or ("auto") the best on the latest training snapshot's holdout, else the first of
+    CLV_FALLBACKS that fits (a fit that does not converge or degenerates is rejected, and said)."""
     settings, features, plan = config.clv, config.features, data.plan
     transactions, horizon = data.dataset.transactions, config.snapshots.horizon_days
     choice = settings.model
     if choice == "auto":
         as_of = plan.train_as_of[-1]
-        calibration = value_summary(transactions, as_of, features.value_period, features.time_unit)
-        future = labels(data.dataset, as_of, horizon, population=calibration.index)
+        calibration = value_summary(transactions, as_of, features.value_period, features.time_unit,
+                                    features.refund_window_days)
+        future = labels(data.dataset, as_of, horizon, population=calibration.index, config=features)
         choice, _ = select_btyd_model(calibration[list(PURCHASE_COLUMNS)], future["future_purchases"], horizon,
                                       features.time_unit, penalizer=settings.penalizer)
-    model = BTYDModel(choice, time_unit=features.time_unit, horizon_days=settings.horizon_days,
-                      discount_rate=settings.discount_rate, penalizer=settings.penalizer,
-                      spend_penalizer=settings.spend_penalizer)
-    summary = value_summary(transactions, plan.test_as_of, features.value_period, features.time_unit)
-    actual = labels(data.dataset, plan.test_as_of, horizon, population=summary.index)
-    return _CLV(model.fit(summary), choice, summary, actual)
+    summary = value_summary(transactions, plan.test_as_of, features.value_period, features.time_unit,
+                            features.refund_window_days)
+    model, choice, rejected = fit_first_that_fits(
+        summary, [choice, *(name for name in CLV_FALLBACKS if name != choice)], time_unit=features.time_unit,
+        horizon_days=settings.horizon_days, discount_rate=settings.discount_rate, penalizer=settings.penalizer,
+        spend_penalizer=settings.spend_penalizer)
+    actual = labels(data.dataset, plan.test_as_of, horizon, population=summary.index, config=features)
+    return _CLV(model, choice, summary, actual, rejected)
 
 
 def _score_champions(held_out: _HeldOut, clv: _CLV) -> dict:
@@ -196,25 +222,55 @@ def _score_champions(held_out: _HeldOut, clv: _CLV) -> dict:
     }
 
 
-def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data,
-              config: TrainingConfig) -> _Evaluation:
+def _baseline(held_out: _HeldOut, data: _Data, config: TrainingConfig) -> _Baseline:
+    """BG/NBD's P(no purchase in the horizon) for purchase-only data (the training churn rate when BG/NBD does
+    not fit); the training churn rate for contractual data."""
+    rate = _Baseline("training churn rate", np.full(len(held_out.X_test), float(np.mean(held_out.y_train))))
+    if data.dataset.is_contractual:
+        return rate
+    try:
+        model = BGNBDChurnBaseline(config.snapshots.horizon_days, config.features.time_unit).fit(held_out.X_train)
+    except (BTYDFitError, DataError):
+        return rate
+    return _Baseline("BG/NBD P(no purchase)", model.predict_proba(held_out.X_test)[:, 1])
+
+
+def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data, config: TrainingConfig,
+              baseline: _Baseline) -> _Evaluation:
     predictions = {"new model": churn.predict_proba(held_out.X_test)[:, 1]}
     churn_champion = champions[registry.CHURN_MODEL]
     if churn_champion.predictions is not None:
         predictions[f"champion v{churn_champion.version}"] = churn_champion.predictions["churn_probability"].to_numpy()
+    predictions[f"baseline: {baseline.name}"] = baseline.probabilities
     rows = held_out.X_test.sample(min(len(held_out.X_test), IMPORTANCE_ROWS), random_state=config.seed)
     metrics, figures = churn_evaluation(held_out.y_test, predictions, churn.feature_importance(rows), config.features)
-    clv_metrics, clv_figures = clv_evaluation(clv.model, clv.summary, clv.actual, data.dataset.transactions,
-                                              data.plan.test_as_of, config.snapshots.horizon_days)
-    metrics |= clv_metrics | {"churn_trees": churn.best_iteration_}
+    clv_metrics, clv_figures, frequency = clv_evaluation(clv.model, clv.summary, clv.actual, data.dataset.transactions,
+                                                         data.plan.test_as_of, config.snapshots.horizon_days)
+    metrics |= _fit_metrics(clv.model)
+    metrics |= clv_metrics | {"churn_trees": churn.best_iteration_,
+                              "churn_prediction_spread": float(np.std(predictions["new model"]))}
+    metrics |= {f"churn_baseline_{name}": value for name, value in
+                churn_report(held_out.y_test, baseline.probabilities).items() if name in ("roc_auc", "brier")}
+    gain, error = roc_auc_difference(held_out.y_test, predictions["new model"], baseline.probabilities)
+    metrics |= {"churn_auc_gain_over_baseline": gain, "churn_auc_gain_standard_error": error}
     scores = {registry.CHURN_MODEL: ("roc_auc", metrics["churn_roc_auc"]),
               registry.CLV_MODEL: ("normalized_gini", metrics["clv_normalized_gini"])}
     metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
                 for name, (metric, _) in scores.items() if champions[name].score is not None}
-    return _Evaluation(metrics, figures | clv_figures, scores)
+    links = link_table(data.dataset, data.plan.test_as_of, config.snapshots.horizon_days, config.features)
+    return _Evaluation(metrics, figures | clv_figures, scores, {FREQUENCY_TABLE: frequency, LINK_TABLE: links})
 
 
-def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV) -> dict:
+def _fit_metrics(btyd: BTYDModel) -> dict:
+    """The BTYD fit's maximised log-likelihoods, parameters and their standard errors, as run metrics."""
+    metrics = {"clv_log_likelihood": btyd.log_likelihood_}
+    if btyd.spend_log_likelihood_ is not None:
+        metrics["clv_spend_log_likelihood"] = btyd.spend_log_likelihood_
+    metrics |= {f"clv_param_{name}": value for name, value in btyd.params_.items()}
+    return metrics | {f"clv_param_{name}_se": value for name, value in btyd.standard_errors_.items()}
+
+
+def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV, config: TrainingConfig) -> dict:
     """What identifies the run besides the configuration: the data, the code, the snapshots and the models' choices."""
     features = [str(name) for name in churn.feature_names_in_]
     plan = data.plan
@@ -225,6 +281,7 @@ def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV) -> dict
         "train_as_of": ", ".join(str(d.date()) for d in plan.train_as_of), "train_rows": len(held_out.X_train),
         "test_customers": len(held_out.X_test), "clv.model_used": clv.choice, "churn.calibration_used":
         str(churn.calibration_), "n_features": len(features), "features": ", ".join(features),
+        "churn.model_used": type(churn).__name__, "clv.rejected_models": " | ".join(clv.rejected)[:500] or "none",
     }
 
 
@@ -239,6 +296,8 @@ def _log_run(experiment_id: str, params: dict, churn, trials: list[dict], evalua
     mlflow.log_dict({"features": [str(name) for name in churn.feature_names_in_]}, "features.json")
     for name, figure in evaluation.figures.items():
         mlflow.log_figure(figure, f"figures/{name.replace(' ', '_')}.png")
+    for name, table in evaluation.tables.items():
+        mlflow.log_text(table.to_csv(), f"tables/{name.replace(' ', '_')}.csv")
 
 
 def _register(churn, clv: _CLV, held_out: _HeldOut) -> dict[str, str]:
@@ -254,12 +313,40 @@ def _register(churn, clv: _CLV, held_out: _HeldOut) -> dict[str, str]:
     }
 
 
-def _promote(scores: dict, champions: dict, versions: dict, promote: bool | None) -> tuple[Promotion, ...]:
-    """Apply the champion/challenger rule (or `promote`) to each new version, set the aliases and tag the run."""
+def _churn_refusal(metrics: dict, baseline: str, safeguards) -> str | None:
+    """Why the new churn model must not be promoted (`metrics`: the held-out churn_* metrics), or None."""
+    if metrics["churn_prediction_spread"] < 1e-6:
+        return "it gives every customer the same churn probability"
+    auc, brier = metrics["churn_roc_auc"], metrics["churn_brier"]
+    base_auc, base_brier = metrics["churn_baseline_roc_auc"], metrics["churn_baseline_brier"]
+    gain, error = metrics["churn_auc_gain_over_baseline"], metrics["churn_auc_gain_standard_error"]
+    if gain < safeguards.min_auc_gain or gain - ONE_SIDED_95 * error <= 0 or brier > base_brier:
+        return (f"it does not beat its baseline, {baseline}, on the held-out snapshot: ROC-AUC {auc:.4f} against "
+                f"{base_auc:.4f} (a gain of {gain:+.4f} +- {error:.4f}; needed: at least {safeguards.min_auc_gain} "
+                f"and more than {ONE_SIDED_95} standard errors), Brier {brier:.4f} against {base_brier:.4f}")
+    return None
+
+
+def _notes(churn, clv: _CLV, held_out: _HeldOut, config: TrainingConfig) -> tuple[str, ...]:
+    """One line for each fallback this run took: the small-data churn model, another purchase model."""
+    notes = []
+    reason = small_data(held_out.y_train, config.safeguards)
+    if reason is not None:
+        notes.append(f"The churn model is the small-data fallback, {type(churn).__name__} (an additive model of "
+                     f"one-split trees): {reason}.")
+    if clv.rejected:
+        notes.append(f"The CLV purchase model is {clv.choice}, a fallback: " + "; ".join(clv.rejected))
+    return tuple(notes)
+
+
+def _promote(scores: dict, champions: dict, versions: dict, promote: bool | None,
+             refusals: dict) -> tuple[Promotion, ...]:
+    """Apply the champion/challenger rule (or `promote`; a refusal overrides both) to each new version, set the
+    aliases and tag the run."""
     promotions = []
     for name, (metric, score) in scores.items():
         champion = champions[name]
-        promoted, reason = registry.decide(score, champion.score, promote, champion.error)
+        promoted, reason = registry.decide(score, champion.score, promote, champion.error, refusals.get(name))
         registry.set_aliases(name, versions[name], promoted)
         promotions.append(Promotion(name, versions[name], metric, score, champion.version, champion.score,
                                     promoted, reason))
@@ -268,10 +355,11 @@ def _promote(scores: dict, champions: dict, versions: dict, promote: bool | None
     return tuple(promotions)
 
 
-def _write_report(run_id: str, params: dict, evaluation: _Evaluation, promotions, config: TrainingConfig) -> Path:
+def _write_report(run_id: str, params: dict, evaluation: _Evaluation, promotions, notes: tuple[str, ...],
+                  config: TrainingConfig) -> Path:
     """The HTML report under config.report_dir, also logged as the run's artifact."""
     report = render_report(f"cxmodels training run {run_id}",
-                           _report_sections(params, evaluation.metrics, promotions), evaluation.figures)
+                           _report_sections(params, evaluation, promotions, notes), evaluation.figures)
     path = Path(config.report_dir) / f"train-{run_id}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report)
@@ -285,7 +373,7 @@ def model_input(X: pd.DataFrame) -> pd.DataFrame:
     frame = X.drop(columns="as_of", errors="ignore").reset_index(drop=True)
     for name in frame.columns:
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
-            frame[name] = frame[name].astype(object)
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
         elif pd.api.types.is_integer_dtype(frame[name].dtype):
             frame[name] = frame[name].astype(float)
     return frame
@@ -352,6 +440,8 @@ def _data_start(dataset) -> pd.Timestamp:
     return dataset.transactions["timestamp"].min()
 
 
-def _report_sections(params: dict, metrics: dict, promotions) -> dict[str, dict]:
+def _report_sections(params: dict, evaluation: _Evaluation, promotions, notes: tuple[str, ...]) -> dict:
     promotion_rows = {p.model: p.summary() for p in promotions}
-    return {"Promotion": promotion_rows, "Metrics on the held-out snapshot": metrics, "Parameters": params}
+    sections = {"Notes": {f"note {number}": note for number, note in enumerate(notes, 1)}} if notes else {}
+    return sections | {"Promotion": promotion_rows, "Metrics on the held-out snapshot": evaluation.metrics,
+                       **evaluation.tables, "Parameters": params}

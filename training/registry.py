@@ -13,7 +13,8 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types.schema import ColSpec, Schema
 from mlflow.tracking import MlflowClient
 
 import cxmodels
@@ -52,7 +53,7 @@ def log_model(estimator, wrapper, name: str, input_example: pd.DataFrame, output
         path.write_bytes(pickle.dumps(estimator))
         info = mlflow.pyfunc.log_model(
             name=name.removeprefix("cxmodels-"), python_model=wrapper, artifacts={ESTIMATOR_ARTIFACT: str(path)},
-            signature=infer_signature(input_example, output_example), input_example=input_example,
+            signature=_signature(input_example, output_example), input_example=input_example,
             registered_model_name=name, pip_requirements=_requirements(),
             metadata={"features": list(features), "cxmodels_version": cxmodels.__version__},
         )
@@ -63,9 +64,12 @@ MIN_IMPROVEMENT = 1e-9  # a challenger must beat the champion by more than float
 
 
 def decide(score: float, champion_score: float | None, promote: bool | None,
-           champion_error: str | None = None) -> tuple[bool, str]:
+           champion_error: str | None = None, refusal: str | None = None) -> tuple[bool, str]:
     """Whether the new version becomes champion, and why. A champion that cannot score the held-out
-    snapshot (`champion_error`, e.g. features it needs are gone) is replaced."""
+    snapshot (`champion_error`, e.g. features it needs are gone) is replaced. A `refusal` (the model is no
+    better than its baseline) keeps it a challenger whatever else holds, --promote included."""
+    if refusal is not None:
+        return False, f"not promoted{' despite --promote' if promote else ''}: {refusal}"
     if promote is not None:
         return promote, "promoted on request (--promote)" if promote else "kept as challenger on request (--no-promote)"
     if champion_error is not None:
@@ -83,6 +87,16 @@ def set_aliases(name: str, new_version: str, promote: bool) -> None:
     client.set_registered_model_alias(name, CHALLENGER, new_version)
     if promote:
         client.set_registered_model_alias(name, CHAMPION, new_version)
+
+
+def _signature(input_example: pd.DataFrame, output_example: pd.DataFrame) -> ModelSignature:
+    """The signature inferred from the examples, with text (object) columns typed string: a text column the
+    few example rows leave empty would otherwise be inferred as a number, or as anything."""
+    signature = infer_signature(input_example, output_example)
+    text = {name for name in input_example.columns if input_example[name].dtype == object}
+    inputs = [ColSpec("string", spec.name, required=spec.required) if spec.name in text else spec
+              for spec in signature.inputs.inputs]
+    return ModelSignature(Schema(inputs), signature.outputs)
 
 
 def _requirements() -> list[str]:

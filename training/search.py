@@ -4,7 +4,7 @@ churn model's own validation split (the latest training snapshot), never on the 
 import itertools
 from dataclasses import asdict, replace
 
-from cxmodels.models.churn import ChurnModel
+from cxmodels.models.churn import AdditiveChurnModel, ChurnModel
 
 
 def grid(config) -> list:
@@ -16,7 +16,12 @@ def grid(config) -> list:
 
 def fit_best(X, y, config) -> tuple[ChurnModel, list[dict]]:
     """Fit the churn model at every grid point; the one with the lowest validation log loss, and one
-    record per point (its varied settings, validation log loss and trees) for the nested runs."""
+    record per point (its varied settings, validation log loss and trees) for the nested runs.
+    On small data (`small_data`) the small-data fallback, AdditiveChurnModel, without a search."""
+    if small_data(y, config.safeguards):
+        model = AdditiveChurnModel(feature_config=config.features, horizon_days=config.snapshots.horizon_days,
+                                   random_state=config.seed)
+        return model.fit(X, y), []
     varied = [name for name, values in asdict(config.search).items() if values]
     fitted, trials = [], []
     for settings in grid(config):
@@ -28,3 +33,13 @@ def fit_best(X, y, config) -> tuple[ChurnModel, list[dict]]:
                        "metrics": {"validation_log_loss": loss, "churn_trees": model.best_iteration_}})
     best = min(range(len(fitted)), key=lambda i: fitted[i][0])
     return fitted[best][1], trials if varied else []
+
+
+def small_data(y, safeguards) -> str | None:
+    """Why these training labels are too few for LightGBM (`safeguards`: SafeguardSettings), or None."""
+    rows, rarer = len(y), int(min(y.sum(), len(y) - y.sum()))
+    if rows < safeguards.min_training_rows:
+        return f"{rows:,} training rows (fewer than {safeguards.min_training_rows:,})"
+    if rarer < safeguards.min_class_rows:
+        return f"{rarer:,} training rows of the rarer label (fewer than {safeguards.min_class_rows:,})"
+    return None

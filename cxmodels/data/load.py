@@ -13,6 +13,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from cxmodels.data.contract import FILE_FORMATS, TABLES
+from cxmodels.data.hints import encoding_problem, header_hint
 from cxmodels.data.report import STRUCTURAL, Problem
 from cxmodels.errors import DataError
 
@@ -43,26 +44,50 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
 
 def read_table(path: Path) -> pd.DataFrame:
     """The table in `path` (.csv or .parquet) with a fresh RangeIndex; raises UnreadableTable."""
+    return read_csv(path) if path.suffix == ".csv" else read_parquet(path)
+
+
+def read_csv(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> pd.DataFrame:
+    """Every column as text (empty fields are empty strings); raises UnreadableTable saying how to fix the file."""
     try:
-        return _read_csv(path) if path.suffix == ".csv" else _read_parquet(path)
+        if path.stat().st_size == 0:
+            raise UnreadableTable("the file is empty (0 bytes): write at least its header row, or remove the file "
+                                  "if the table has no data")
+        with path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as file:
+            header = next(csv.reader(file, delimiter=delimiter), None)
+        if not header:
+            raise UnreadableTable("the file has no header row")
+        problem = header_hint(header) if delimiter == "," else None
+        if problem:
+            raise UnreadableTable(problem)
+        text = pa.large_string()  # pandas wraps large_string without copying
+        return pacsv.read_csv(path, read_options=pacsv.ReadOptions(encoding=encoding),
+                              parse_options=pacsv.ParseOptions(delimiter=delimiter),
+                              convert_options=pacsv.ConvertOptions(column_types={name: text for name in header},
+                                                                   strings_can_be_null=False)).to_pandas()
+    except UnreadableTable:
+        raise
+    except (UnicodeError, pa.ArrowInvalid) as error:
+        problem = encoding_problem(path, encoding) or str(error)
+        if "Expected" in problem and "columns" in problem:
+            problem += ("; a value holding the delimiter (1,234.50) must be in double quotes, or written without "
+                        "thousands separators")
+        raise UnreadableTable(problem) from error
     except (pa.ArrowException, OSError, ValueError, csv.Error) as error:
         raise UnreadableTable(str(error)) from error
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Every column as text; empty fields are empty strings."""
-    with path.open("rb") as file:
-        header = next(csv.reader([file.readline().decode("utf-8-sig")]), None)
-    if not header:
-        raise UnreadableTable("the file has no header row")
-    text = pa.large_string()  # pandas wraps large_string without copying
-    options = pacsv.ConvertOptions(column_types={name: text for name in header}, strings_can_be_null=False)
-    return pacsv.read_csv(path, convert_options=options).to_pandas()
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """The file's own columns (a stored pandas index is an ordinary column); integers stay integers."""
-    return pq.read_table(path).to_pandas(ignore_metadata=True, types_mapper=_nullable_integers)
+def read_parquet(path: Path) -> pd.DataFrame:
+    """The file's own columns (a stored pandas index is an ordinary column); integers stay integers.
+    Raises UnreadableTable."""
+    try:
+        if path.stat().st_size == 0:
+            raise UnreadableTable("the file is empty (0 bytes): write the table again, or remove the file")
+        return pq.read_table(path).to_pandas(ignore_metadata=True, types_mapper=_nullable_integers)
+    except UnreadableTable:
+        raise
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise UnreadableTable(str(error)) from error
 
 
 def _nullable_integers(arrow_type: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:

@@ -7,6 +7,7 @@ from cxmodels.errors import DataError
 
 STRUCTURAL = "structural"
 ROW = "row"
+WARNING = "warning"  # worth knowing, nothing wrong: never changes the exit status
 
 EXIT_OK, EXIT_ROWS, EXIT_STRUCTURAL = 0, 1, 2
 
@@ -15,23 +16,32 @@ EXIT_OK, EXIT_ROWS, EXIT_STRUCTURAL = 0, 1, 2
 class Problem:
     """One broken rule: where, which rule, how many rows, and a few examples."""
 
-    kind: str  # STRUCTURAL or ROW
+    kind: str  # STRUCTURAL, ROW or WARNING
     table: str
     column: str | None
     rule: str
     rows: int = 0
-    examples: list[dict] = field(default_factory=list)  # {"row": line number, "value": ...}
+    examples: list[dict] = field(default_factory=list)  # {"row": line number, "value": ...} or {"value", "rows"}
+    hint: str | None = None  # how to fix it, when the values or the file suggest how
 
     def describe(self) -> str:
-        """One line naming where, the rule and the row count; a second one with the examples."""
+        """One line naming where, the rule and the row count; then the examples and the fix, if any."""
         where = f"{self.table}.{self.column}" if self.column else self.table
-        count = f" ({self.rows:,} row{'s' if self.rows != 1 else ''})" if self.kind == ROW else ""
+        count = f" ({_rows(self.rows)})" if self.kind != STRUCTURAL else ""
         text = f"[{self.kind}] {where}: {self.rule}{count}"
-        if any("value" in e for e in self.examples):
+        if any("row" not in e for e in self.examples):
+            text += "\n      e.g. " + ", ".join(f"{e['value']!r} ({_rows(e['rows'])})" for e in self.examples)
+        elif any("value" in e for e in self.examples):
             text += "\n      e.g. " + ", ".join(f"row {e['row']}: {e.get('value')!r}" for e in self.examples)
         elif self.examples:
             text += "\n      e.g. rows " + ", ".join(str(e["row"]) for e in self.examples)
+        if self.hint:
+            text += f"\n      fix: {self.hint}"
         return text
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
 
 
 @dataclass
@@ -53,6 +63,7 @@ class ValidationReport:
     tables: dict[str, TableCount] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     quarantine_dir: str | None = None
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def structural(self) -> list[Problem]:
@@ -82,6 +93,7 @@ class ValidationReport:
             "quarantine_dir": self.quarantine_dir,
             "tables": {name: asdict(count) for name, count in self.tables.items()},
             "problems": [asdict(p) for p in self.problems],
+            "warnings": [asdict(w) for w in self.warnings],
         }
 
     def to_json(self) -> str:
@@ -91,16 +103,21 @@ class ValidationReport:
         set_aside = "quarantined" if self.quarantine_dir is not None else "rejected"
         lines = [f"Validation of {self.path}", ""]
         if self.tables:
-            lines.append(f"  {'table':<14} {'file':<24} {'read':>13} {'accepted':>13} {set_aside:>13}")
+            width = max(24, *(len(c.file) for c in self.tables.values()))
+            lines.append(f"  {'table':<14} {'file':<{width}} {'read':>13} {'accepted':>13} {set_aside:>13}")
             for name, c in self.tables.items():
                 shown = c.quarantined if self.quarantine_dir is not None else c.rejected
-                lines.append(f"  {name:<14} {c.file:<24} {c.read:>13,} {c.accepted:>13,} {shown:>13,}")
+                lines.append(f"  {name:<14} {c.file:<{width}} {c.read:>13,} {c.accepted:>13,} {shown:>13,}")
             lines.append("")
         if self.problems:
             lines.append(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}:")
             lines.extend("  " + p.describe() for p in self.problems)
         else:
             lines.append("No problems found.")
+        if self.warnings:
+            lines.append(f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''} (no effect on the "
+                         "exit status):")
+            lines.extend("  " + w.describe() for w in self.warnings)
         rejected = sum(c.rejected for c in self.tables.values())
         verdict = {
             EXIT_OK: "OK" + (f": {rejected:,} rejected row{'s' * (rejected != 1)} written to "

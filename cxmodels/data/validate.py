@@ -21,16 +21,22 @@ from pandas.api.types import is_float_dtype, is_object_dtype
 
 from cxmodels.data.coerce import PARSE_RULES, coerce_attribute, coerce_column
 from cxmodels.data.contract import COLUMN_KINDS, INTEGER_SURVEYS, SURVEY_SCALES, TABLES
+from cxmodels.data.codes import to_arrow
 from cxmodels.data.dataset import Dataset
+from cxmodels.data.hints import datetime_hint, missing_column_hint, number_hint
 from cxmodels.data.io import write_tables
 from cxmodels.data.load import UnreadableTable, find_table_files, read_table
-from cxmodels.data.report import (EXIT_OK, ROW, STRUCTURAL, DataValidationError, Problem, TableCount,
+from cxmodels.data.report import (EXIT_OK, ROW, STRUCTURAL, WARNING, DataValidationError, Problem, TableCount,
                                   ValidationReport)
+from cxmodels.data.vocabulary import unknown_events
 
 NOT_EMPTY = "must not be empty"
 REPEATED_ROW = "exact duplicate of an earlier row; the first copy is kept"
 REPEATED_CUSTOMER = "must be unique; the first valid row is kept"
 UNKNOWN_CUSTOMER = "must be a customer_id of the customers table"
+REPEATED_HEADER = "repeats the header row (were files joined together?): delete these lines"
+UNKNOWN_EVENTS_FIX = ("map them onto the standard names with values.event in an import mapping "
+                      "(docs/bring-your-own-data.md), or add intent events to [features] intent_events")
 
 _NON_NEGATIVE = pa.Check.ge(0, error="must be >= 0")
 COLUMN_CHECKS = {
@@ -40,6 +46,7 @@ COLUMN_CHECKS = {
 }
 QUARANTINE_COLUMNS = ("row", "reason")  # added to each quarantined row; a table's own column of that name is renamed
 MAX_EXAMPLES = 5
+MAX_EVENT_NAMES = 10
 _MIX = np.uint64(0x100000001B3)  # FNV prime: mixes column values into one row key
 
 Failure = tuple[str | None, str, np.ndarray]  # column (None: the whole row), rule, mask of the rows breaking it
@@ -54,17 +61,25 @@ class ValidationResult:
 
 
 @dataclass
-class _Source:
-    """Where a table comes from: a file, or a frame in memory."""
+class Parsed:
+    """A contract column its caller has typed already (the importer, from source columns), and the failures of
+    the source values behind it: (column of the frame, rule, rows). Its missing values on those rows are not
+    reported again as empty."""
+
+    values: pd.Series
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass
+class TableInput:
+    """Where a table comes from: a file, or a frame in memory, and what its reader knows of it."""
 
     file: str  # as shown in the report
     path: Path | None = None
     frame: pd.DataFrame | None = None
-
-    @property
-    def is_text(self) -> bool:
-        """True for CSV, where every column arrives as text."""
-        return self.path is not None and self.path.suffix == ".csv"
+    is_text: bool = False  # every column arrived as text (CSV): customers' attributes are typed from it
+    header: tuple[str | None, ...] | None = None  # the header as written, per column (None: not from the file)
+    parsed: dict[str, Parsed] = field(default_factory=dict)
 
     def read(self) -> pd.DataFrame:
         return read_table(self.path) if self.path is not None else self.frame.reset_index(drop=True)
@@ -78,6 +93,7 @@ class _Outcome:
     problems: list[Problem] = field(default_factory=list)
     accepted: pd.DataFrame | None = None
     quarantined: pd.DataFrame | None = None
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def load_dataset(path: Path | str, quarantine_dir: Path | str | None = None) -> Dataset:
@@ -92,8 +108,8 @@ def validate_dataset(path: Path | str, quarantine_dir: Path | str | None = None)
     """Read every table file of the dataset folder at `path` and validate it (see `validate_tables`)."""
     folder = Path(path)
     files, problems = find_table_files(folder)
-    sources = {name: _Source(file.name, path=file) for name, file in files.items()}
-    return _validate(sources, problems, quarantine_dir, str(folder))
+    sources = {name: TableInput(file.name, path=file, is_text=file.suffix == ".csv") for name, file in files.items()}
+    return validate_inputs(sources, problems, quarantine_dir, str(folder))
 
 
 def validate_tables(tables: dict[str, pd.DataFrame], quarantine_dir: Path | str | None = None,
@@ -108,12 +124,13 @@ def validate_tables(tables: dict[str, pd.DataFrame], quarantine_dir: Path | str 
                 for name in tables if name not in TABLES]
     problems += [Problem(STRUCTURAL, name, None, "required table is missing")
                  for name, spec in TABLES.items() if spec.is_required and name not in tables]
-    sources = {name: _Source("(in memory)", frame=frame) for name, frame in tables.items() if name in TABLES}
-    return _validate(sources, problems, quarantine_dir, source)
+    sources = {name: TableInput("(in memory)", frame=frame) for name, frame in tables.items() if name in TABLES}
+    return validate_inputs(sources, problems, quarantine_dir, source)
 
 
-def _validate(sources: dict[str, _Source], problems: list[Problem], quarantine_dir: Path | str | None,
-              path: str) -> ValidationResult:
+def validate_inputs(sources: dict[str, TableInput], problems: list[Problem], quarantine_dir: Path | str | None,
+                    path: str) -> ValidationResult:
+    """Validate the tables of `sources` (contract names), starting from the structural `problems` already found."""
     report = ValidationReport(path, problems=list(problems))
     accepted, quarantined = {}, {}
     customers = None  # accepted customer ids, once the customers table is checked
@@ -123,6 +140,7 @@ def _validate(sources: dict[str, _Source], problems: list[Problem], quarantine_d
         outcome = _check_table(name, sources[name], customers)
         report.tables[name] = outcome.count
         report.problems += outcome.problems
+        report.warnings += outcome.warnings
         if name == "customers" and outcome.accepted is not None:
             customers = outcome.accepted["customer_id"]
         if not report.structural and (quarantine_dir is not None or not report.row_problems):
@@ -140,7 +158,7 @@ def _validate(sources: dict[str, _Source], problems: list[Problem], quarantine_d
     return ValidationResult(Dataset(**accepted), report)
 
 
-def _check_table(name: str, source: _Source, customers: pd.Series | None) -> _Outcome:
+def _check_table(name: str, source: TableInput, customers: pd.Series | None) -> _Outcome:
     """Read one table and check every rule; `customers` are the accepted customer ids, if given."""
     count = TableCount(source.file)
     try:
@@ -148,12 +166,12 @@ def _check_table(name: str, source: _Source, customers: pd.Series | None) -> _Ou
     except UnreadableTable as error:
         return _Outcome(count, [Problem(STRUCTURAL, name, None, f"cannot be read: {error}")])
     count.read = len(raw)
-    structural = _structure_problems(name, raw)
+    structural = _structure_problems(name, raw, source.parsed)
     if structural:
         return _Outcome(count, structural)
 
-    frame, failures = _coerce(name, raw, source.is_text)
-    failures += _schema_failures(name, frame, failures)
+    frame, failures, excused = _coerce(name, raw, source)
+    failures += _schema_failures(name, frame, excused)
     codes = _customer_codes(frame["customer_id"], customers)
     failures.append((None, REPEATED_ROW, _repeated_rows(raw, frame, codes)))
     if name == "customers":
@@ -161,6 +179,10 @@ def _check_table(name: str, source: _Source, customers: pd.Series | None) -> _Ou
         failures.append(("customer_id", REPEATED_CUSTOMER, _repeated_ids(frame["customer_id"], rejected)))
     elif customers is not None:
         failures.append(("customer_id", UNKNOWN_CUSTOMER, (codes < 0) & frame["customer_id"].notna().to_numpy()))
+    headers = _header_rows(raw, source.header or (tuple(raw.columns) if source.is_text else None))
+    if headers.any():  # a repeated header breaks every rule; say only that
+        failures = [(column, rule, mask & ~headers) for column, rule, mask in failures]
+        failures.append((None, REPEATED_HEADER, headers))
 
     position = {column: i for i, column in enumerate(raw.columns)}
     failures = sorted((f for f in failures if f[2].any()), key=lambda f: position.get(f[0], len(position)))
@@ -169,17 +191,52 @@ def _check_table(name: str, source: _Source, customers: pd.Series | None) -> _Ou
     count.rejected = int(rejected.sum())
     count.accepted = count.read - count.rejected
     if not count.rejected:
-        return _Outcome(count, problems, frame)
+        return _Outcome(count, problems, frame, warnings=_warnings(name, frame))
     quarantined = _quarantine_rows(raw, rejected, failures)
     del raw  # the original values are no longer needed: free them before copying the accepted rows
-    return _Outcome(count, problems, _rows(frame, ~rejected), quarantined)
+    accepted = _rows(frame, ~rejected)
+    return _Outcome(count, problems, accepted, quarantined, _warnings(name, accepted))
 
 
-def _structure_problems(name: str, raw: pd.DataFrame) -> list[Problem]:
-    """Missing required columns, repeated column names, and an empty required table."""
+def _warnings(name: str, accepted: pd.DataFrame) -> list[Problem]:
+    """Event names outside the vocabulary, with their row counts."""
+    if name != "events":
+        return []
+    unknown = unknown_events(accepted["event"])
+    if not unknown:
+        return []
+    examples = [{"value": event, "rows": rows} for event, rows in list(unknown.items())[:MAX_EVENT_NAMES]]
+    rule = (f"{len(unknown):,} event name{'s' if len(unknown) != 1 else ''} outside the event vocabulary "
+            "(docs/data-contract.md#event-names): counted as digital activity only")
+    return [Problem(WARNING, name, "event", rule, sum(unknown.values()), examples, UNKNOWN_EVENTS_FIX)]
+
+
+def _header_rows(raw: pd.DataFrame, header: tuple[str, ...] | None) -> np.ndarray:
+    """Rows whose every value is its column's name as the header writes it (trimmed)."""
+    if header is None or not len(raw):
+        return np.zeros(len(raw), bool)
+    candidates = None
+    for column, written in ((c, w) for c, w in zip(raw.columns, header) if w is not None):
+        values = to_arrow(raw[column].astype("str"))
+        if candidates is not None:
+            values = values.take(candidates)
+        same = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(values), written.strip()), False)
+        found = np.flatnonzero(same.to_numpy(zero_copy_only=False))
+        candidates = found if candidates is None else candidates[found]
+        if not len(candidates):
+            break
+    mask = np.zeros(len(raw), bool)
+    mask[candidates] = True
+    return mask
+
+
+def _structure_problems(name: str, raw: pd.DataFrame, parsed: dict) -> list[Problem]:
+    """Missing required columns (naming the likely one), repeated column names, and an empty required table."""
     spec = TABLES[name]
-    problems = [Problem(STRUCTURAL, name, column, "required column is missing")
-                for column in spec.required if column not in raw.columns]
+    others = [column for column in raw.columns if column not in spec.columns]
+    problems = [Problem(STRUCTURAL, name, column, "required column is missing",
+                        hint=missing_column_hint(column, others))
+                for column in spec.required if column not in raw.columns and column not in parsed]
     problems += [Problem(STRUCTURAL, name, str(column), "column name appears more than once")
                  for column in raw.columns[raw.columns.duplicated()].unique()]
     if spec.is_required and raw.empty:
@@ -187,25 +244,33 @@ def _structure_problems(name: str, raw: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _coerce(name: str, raw: pd.DataFrame, is_text: bool) -> tuple[pd.DataFrame, list[Failure]]:
-    """The table with contract dtypes, and the values that do not parse.
+def _coerce(name: str, raw: pd.DataFrame, source: TableInput) -> tuple[pd.DataFrame, list[Failure], dict]:
+    """The table with contract dtypes, the values that do not parse, and per column the rows whose missing
+    value a parse failure explains.
 
     Extra columns are kept as they are, except the text columns of `customers`
     read from CSV: they are attributes, numeric when every value is a number.
+    Columns the caller parsed (`source.parsed`) are taken as given.
     """
     spec = TABLES[name]
-    columns, failures = {}, []
-    for column in raw.columns:
-        if column in spec.columns:
+    columns, failures, excused = {}, [], {}
+    for column in [*raw.columns, *(c for c in source.parsed if c not in raw.columns)]:
+        if column in source.parsed:
+            parsed = source.parsed[column]
+            columns[column] = parsed.values.reset_index(drop=True)
+            failures += parsed.failures
+            excused[column] = _any(parsed.failures, len(raw))
+        elif column in spec.columns:
             kind = COLUMN_KINDS[column]
             columns[column], unparsed = coerce_column(raw[column], kind)
             if unparsed is not None:
                 failures.append((column, PARSE_RULES[kind], unparsed))
-        elif name == "customers" and is_text:
+                excused[column] = unparsed
+        elif name == "customers" and source.is_text:
             columns[column] = coerce_attribute(raw[column])
         else:
             columns[column] = raw[column]
-    return pd.DataFrame(columns), failures
+    return pd.DataFrame(columns), failures, excused
 
 
 def _schema(name: str, frame: pd.DataFrame) -> pa.DataFrameSchema:
@@ -237,25 +302,24 @@ def _in_scale(score: pd.Series, survey: pd.Series, kind: str, low: float, high: 
     return inside | (survey.reindex(score.index) != kind)
 
 
-def _schema_failures(name: str, frame: pd.DataFrame, unparsed: list[Failure]) -> list[Failure]:
+def _schema_failures(name: str, frame: pd.DataFrame, excused: dict[str, np.ndarray]) -> list[Failure]:
     """The failures of the pandera schema, one per (column, check).
 
-    A value that did not parse is missing in `frame`; it is reported once, as not parsing.
+    A value that did not parse is missing in `frame`; it is reported once, as not parsing (`excused`).
     """
     try:
         _schema(name, frame).validate(frame, lazy=True, inplace=True)
         return []
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
-    not_parsed = {column: mask for column, _, mask in unparsed}
     failures = []
     for (column, check), index in cases.groupby(["column", "check"], sort=False)["index"]:
         mask = np.zeros(len(frame), bool)
         mask[index.to_numpy(np.int64)] = True
         if check == "not_nullable":
             check = NOT_EMPTY
-            if column in not_parsed:
-                mask &= ~not_parsed[column]
+            if column in excused:
+                mask &= ~excused[column]
         failures.append((column, check, mask))
     return failures
 
@@ -322,8 +386,12 @@ def _problem(table: str, raw: pd.DataFrame, column: str | None, rule: str, mask:
     examples = [{"row": int(p) + 1} for p in shown]
     if column is not None:
         for example, p in zip(examples, shown):
-            example["value"] = _plain(raw[column].iloc[p])
-    return Problem(ROW, table, column, rule, len(positions), examples)
+            example["value"] = _plain(raw[column].iloc[p]) if column in raw.columns else None
+    hint = _HINTS[rule]([e["value"] for e in examples]) if rule in _HINTS else None
+    return Problem(ROW, table, column, rule, len(positions), examples, hint)
+
+
+_HINTS = {PARSE_RULES["float"]: number_hint, PARSE_RULES["datetime"]: datetime_hint}
 
 
 def _plain(value):

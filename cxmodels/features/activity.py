@@ -1,5 +1,6 @@
 """Activity against the customer's own habits: lifetime pace of purchases and digital events, the
-recent windows against that pace, and the share of digital activity on pages that signal trouble.
+recent windows against that pace, and the share of digital activity on pages that signal trouble (the intent
+events of `cxmodels.data.vocabulary`, and those `FeatureConfig.intent_events` adds).
 
 The lifetime pace divides by the tenure (`behaviour.tenure_days`), at least one 30-day month.
 """
@@ -12,9 +13,6 @@ from cxmodels.features.per_customer import count, ratio
 from cxmodels.features.timeutil import days_window
 
 MONTH_DAYS = 30
-# Digital events that signal trouble, with their words: help, billing and cancellation pages.
-INTENT_EVENTS = {"help_center": "the help centre", "billing_page": "billing pages",
-                 "cancel_page": "the cancellation page"}
 VS_USUAL = "{what} in the last {{days}} days against the customer's usual pace (1 usual, 0 none, 2 twice as many)"
 
 
@@ -59,12 +57,13 @@ def event_pace(history, config) -> dict:
 
 def page_mix_columns(config) -> tuple[Column, ...]:
     share = "share of digital activity in the last {days} days on "
-    return tuple(column for event, words in INTENT_EVENTS.items() for column in per_window(
+    return tuple(column for event, words in config.intent_words.items() for column in per_window(
         Column(f"{event}_share_{{days}}d", "float64", share + words), config.trend_windows))
 
 
 def page_mix(history, config) -> dict:
-    """Share of the events in each trend window that are help-centre, billing or cancellation-page events."""
+    """Share of the events in each trend window that are intent events (the vocabulary's help-centre, billing and
+    cancellation pages, and the configuration's own)."""
     rows = history.rows("events")
     n, as_of = history.n, history.as_of_ns
     kind, kinds = rows.text("event")
@@ -72,7 +71,7 @@ def page_mix(history, config) -> dict:
     for d in config.trend_windows:
         last = days_window(rows.time, as_of, d)
         events = count(rows.code, n, last)
-        for event in INTENT_EVENTS:
+        for event in config.intent_words:
             hits = last & (kind == (kinds.get_loc(event) if event in kinds else -2))
             out[f"{event}_share_{d}d"] = ratio(count(rows.code, n, hits) * 1.0, events)
     return out

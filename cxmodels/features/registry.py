@@ -11,23 +11,28 @@ tenure) come late because they reuse the first-seen times every earlier builder'
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cxmodels.features import activity, attributes, behaviour, effort, support, value, voice
+from cxmodels.features import activity, attributes, behaviour, comments, effort, support, value, voice
 from cxmodels.features.columns import Column
 from cxmodels.features.config import FeatureConfig
 
 
 @dataclass(frozen=True)
 class Builder:
-    """One feature builder: its name, the tables it needs, its declared columns and the function."""
+    """One feature builder: its name, the tables it needs, its declared columns, the function, and the optional
+    columns of those tables it needs too ("table.column")."""
 
     name: str
     tables: tuple[str, ...]
     columns: Callable[[FeatureConfig], tuple[Column, ...]]
     build: Callable[..., dict]
+    needs: tuple[str, ...] = ()
 
     def can_run(self, dataset) -> bool:
-        """True when every table it needs is present."""
-        return all(getattr(dataset, table) is not None for table in self.tables)
+        """True when every table (and optional column) it needs is present."""
+        if not all(getattr(dataset, table) is not None for table in self.tables):
+            return False
+        return all(column in getattr(dataset, table).columns
+                   for table, column in (need.split(".") for need in self.needs))
 
 
 REGISTRY: tuple[Builder, ...] = (
@@ -35,6 +40,7 @@ REGISTRY: tuple[Builder, ...] = (
     Builder("engagement", ("events",), behaviour.engagement_columns, behaviour.engagement),
     Builder("effort", ("contacts",), effort.effort_columns, effort.effort),
     Builder("voice", ("surveys",), voice.voice_columns, voice.voice),
+    Builder("comments", ("surveys",), comments.comment_columns, comments.comments, ("surveys.comment",)),
     Builder("value", ("transactions",), value.value_columns, value.value),
     Builder("tenure", ("transactions",), behaviour.tenure_columns, behaviour.tenure),
     Builder("purchase_pace", ("transactions",), activity.purchase_pace_columns, activity.purchase_pace),
@@ -61,7 +67,7 @@ def describe(config: FeatureConfig | None = None) -> dict[str, str]:
 
 def families(config: FeatureConfig | None = None) -> dict[str, str]:
     """Every feature column the registry can produce under `config`, with the builder that makes it
-    (its family: purchases, engagement, effort, voice, value, tenure, purchase_pace, event_pace,
+    (its family: purchases, engagement, effort, voice, comments, value, tenure, purchase_pace, event_pace,
     page_mix, support_history, attributes)."""
     config = config or FeatureConfig()
     return {column.name: entry.name for entry in REGISTRY for column in entry.columns(config)}

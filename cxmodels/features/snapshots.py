@@ -7,26 +7,31 @@ cancellations table is present, else non-contractual.
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from cxmodels.data.codes import CustomerCodes
 from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.errors import ConfigError, DataError
 from cxmodels.features.config import FeatureConfig
-from cxmodels.features.per_customer import count, distinct_days, total
-from cxmodels.features.history import as_population, customers_with_rows, floats, known_customers, select_rows
+from cxmodels.features.history import as_population, customers_with_rows, known_customers, select_rows
 from cxmodels.features.matrix import build_features
-from cxmodels.features.timeutil import DAY_NS, epoch_ns, to_ns
+from cxmodels.features.per_customer import count, distinct_days, total
+from cxmodels.features.refunds import net_refunds
+from cxmodels.features.timeutil import DAY_NS, NAT, epoch_ns, to_ns
 
 LABEL_COLUMNS = ("churned", "future_purchases", "future_spend")
 
 
-def snapshot_population(dataset, as_of, codes: CustomerCodes | None = None) -> pd.Index:
+def snapshot_population(dataset, as_of, codes: CustomerCodes | None = None, config: FeatureConfig | None = None,
+                        lapsed: bool = False) -> pd.Index:
     """The customers a snapshot scores, sorted.
 
-    Contractual: known before `as_of` and not cancelled before it. Non-contractual:
-    at least one purchase before `as_of`.
+    Contractual: known before `as_of` and not cancelled before it. Non-contractual: at least one purchase
+    before `as_of` that refunds before it did not cancel (`cxmodels.features.refunds`) and, unless `lapsed`,
+    the last one at most `config.active_days` before it: the others have lapsed (0: nobody lapses).
     """
+    config = config or FeatureConfig()
     codes = codes if codes is not None else CustomerCodes(dataset)
     as_of_ns = to_ns(as_of)
     if dataset.is_contractual:
@@ -34,26 +39,34 @@ def snapshot_population(dataset, as_of, codes: CustomerCodes | None = None) -> p
         population = known_customers(dataset, as_of_ns, codes).difference(cancelled)
     else:
         transactions = dataset.transactions
-        purchase = floats(transactions["amount"]) >= 0
+        rows = select_rows(transactions, codes("transactions"), codes("transactions")[1], NAT, as_of_ns)
+        purchase = np.zeros(len(transactions), dtype=bool)
+        purchase[rows.index] = _purchases(rows, rows.numbers("amount"), config.refund_window_days)
+        if config.active_days and not lapsed:
+            purchase[rows.index] &= rows.time >= as_of_ns - config.active_days * DAY_NS
         population = customers_with_rows(transactions["timestamp"], codes("transactions"), as_of_ns, purchase)
         population = population.sort_values()
     return pd.Index(population, dtype="str", name="customer_id")
 
 
-def labels(dataset, as_of, horizon_days: int, population=None, codes: CustomerCodes | None = None) -> pd.DataFrame:
+def labels(dataset, as_of, horizon_days: int, population=None, codes: CustomerCodes | None = None,
+           config: FeatureConfig | None = None) -> pd.DataFrame:
     """Per customer (default: `snapshot_population`): what happens in [as_of, as_of + horizon_days).
 
     churned: a cancellation in the window (contractual) or no purchase in it (non-contractual);
-    future_purchases: distinct days with a purchase (amount >= 0); future_spend: sum of amounts, net of refunds.
+    future_purchases: distinct days with a purchase (amount >= 0, not cancelled by a refund in the window:
+    `cxmodels.features.refunds`); future_spend: sum of amounts, net of refunds.
     """
     _check_horizon(horizon_days)
+    config = config or FeatureConfig()
     codes = codes if codes is not None else CustomerCodes(dataset)
-    population = snapshot_population(dataset, as_of, codes) if population is None else as_population(population)
+    population = (snapshot_population(dataset, as_of, codes, config) if population is None
+                  else as_population(population))
     n, start = len(population), to_ns(as_of)
     end = start + int(horizon_days) * DAY_NS
     window = select_rows(dataset.transactions, codes("transactions"), population, start, end)
     amount = window.numbers("amount")
-    bought = amount >= 0
+    bought = _purchases(window, amount, config.refund_window_days)
     future_purchases = count(distinct_days(window.code[bought], window.time[bought])[0], n)
     if dataset.is_contractual:
         cancelled = select_rows(dataset.cancellations, codes("cancellations"), population, start, end)
@@ -62,6 +75,13 @@ def labels(dataset, as_of, horizon_days: int, population=None, codes: CustomerCo
         churned = future_purchases == 0
     future_spend = total(window.code, amount, n)
     return pd.DataFrame(dict(zip(LABEL_COLUMNS, (churned, future_purchases, future_spend))), index=population)
+
+
+def _purchases(rows, amount: np.ndarray, refund_window_days: int) -> np.ndarray:
+    """Which rows are purchases once the refunds among them are netted against their orders."""
+    order, product = (rows.text(column)[0] if rows.has(column) else None for column in ("order_id", "product_id"))
+    return net_refunds(rows.code, rows.time, np.nan_to_num(amount, nan=0.0), order, product,
+                       refund_window_days).purchase & (amount >= 0)
 
 
 def _check_horizon(horizon_days) -> None:
@@ -93,9 +113,9 @@ def build_snapshots(dataset, as_of_dates, horizon_days: int, config: FeatureConf
     codes = CustomerCodes(dataset)
     frames = []
     for stamp in stamps:
-        population = snapshot_population(dataset, stamp, codes)
+        population = snapshot_population(dataset, stamp, codes, config)
         features = build_features(dataset, stamp, config, population, codes)
-        frame = features.join(labels(dataset, stamp, horizon_days, population, codes)).reset_index()
+        frame = features.join(labels(dataset, stamp, horizon_days, population, codes, config)).reset_index()
         frame.insert(0, "as_of", stamp.as_unit("ns"))  # the contract's datetime dtype
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

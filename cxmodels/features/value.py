@@ -8,9 +8,12 @@ amount outside the first period / frequency (0 when frequency is 0). Rows at the
 cut-off are excluded, so the summary as of day D equals lifetimes'
 `summary_data_from_transaction_data` with observation_period_end = D - 1 day.
 
-Refunds (negative amounts) are not purchases and are left out: netting a refund into
-its own day would invent a purchase period with a negative value, which no BTYD or
-Gamma-Gamma model can take. Zero-amount orders are purchases, as in lifetimes.
+Refunds (negative amounts) are not purchases. Each is first netted against the order it
+cancels (`cxmodels.features.refunds`: same order_id, else same amount and product within
+`refund_window_days`); an order cancelled in full is no purchase, one refunded in part
+counts what is left. What no order takes reduces the customer's repeat spend (monetary_value
+does not go below 0). Only refunds before the cut-off count. Zero-amount orders are purchases,
+as in lifetimes.
 """
 
 import numpy as np
@@ -20,8 +23,9 @@ from cxmodels.data.codes import encode_text
 from cxmodels.errors import ConfigError
 from cxmodels.features.columns import Column
 from cxmodels.features.config import TIME_UNITS, VALUE_PERIODS
-from cxmodels.features.per_customer import distinct, largest, smallest, total
 from cxmodels.features.history import floats
+from cxmodels.features.per_customer import distinct, largest, smallest, total
+from cxmodels.features.refunds import net_refunds
 from cxmodels.features.timeutil import NAT, epoch_ns, period_number, to_ns
 
 PURCHASE_COLUMNS = ("frequency", "recency", "T")  # what the BTYD purchase models read
@@ -29,8 +33,10 @@ SPEND_COLUMN = "monetary_value"  # what the Gamma-Gamma spend model reads, with 
 SUMMARY_COLUMNS = (*PURCHASE_COLUMNS, SPEND_COLUMN)  # the value summary, in this order
 
 
-def summary_arrays(code, time, amount, n: int, as_of_ns: int, period: str = "D", time_unit: str = "days") -> dict:
-    """The summary per customer code (0..n-1) from purchase rows before the cut-off; NaN without purchases."""
+def summary_arrays(code, time, amount, n: int, as_of_ns: int, period: str = "D", time_unit: str = "days",
+                   unmatched: np.ndarray | None = None) -> dict:
+    """The summary per customer code (0..n-1) from purchase rows before the cut-off; NaN without purchases.
+    `unmatched`: per customer, refunds (<= 0) no order took, taken off the repeat spend."""
     if period not in VALUE_PERIODS or time_unit not in TIME_UNITS:
         raise ConfigError(f"period must be one of {tuple(VALUE_PERIODS)} and time_unit one of {tuple(TIME_UNITS)}")
     scale = VALUE_PERIODS[period] / TIME_UNITS[time_unit]
@@ -43,6 +49,8 @@ def summary_arrays(code, time, amount, n: int, as_of_ns: int, period: str = "D",
     bought = distinct(code, periods, span, n)  # periods with a purchase
     frequency = bought - 1.0
     repeat_amount = total(code, amount, n, periods != first[code])  # in table order, like every sum here
+    if unmatched is not None:
+        repeat_amount = np.maximum(0.0, repeat_amount + unmatched)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_amount / frequency, 0.0)
     none = bought == 0
@@ -54,18 +62,32 @@ def summary_arrays(code, time, amount, n: int, as_of_ns: int, period: str = "D",
     }
 
 
-def value_summary(transactions: pd.DataFrame, as_of, period: str = "D", time_unit: str = "days") -> pd.DataFrame:
+def netted_summary(code, time, amount, order, product, n: int, as_of_ns: int, period: str = "D",
+                   time_unit: str = "days", refund_window_days: int = 30) -> dict:
+    """`summary_arrays` of transaction rows before the cut-off (purchases and refunds), refunds netted first."""
+    netted = net_refunds(code, time, amount, order, product, refund_window_days)
+    buy = netted.purchase
+    unmatched = total(code, netted.unmatched, n) if netted.unmatched.any() else None
+    return summary_arrays(code[buy], time[buy], netted.amount[buy], n, as_of_ns, period, time_unit, unmatched)
+
+
+def value_summary(transactions: pd.DataFrame, as_of, period: str = "D", time_unit: str = "days",
+                  refund_window_days: int = 30) -> pd.DataFrame:
     """The BTYD summary of every customer with a purchase before `as_of`, indexed by sorted customer_id.
 
     period: "D" merges purchases per UTC day, "W" per week (Monday to Sunday, lifetimes' freq="W").
     time_unit: "days" or "weeks" (days / 7, lifetimes' freq="D", freq_multiplier=7).
+    refund_window_days: how long before a refund the order it cancels may be, when matched by amount.
     """
     as_of_ns = to_ns(as_of)
     codes, dictionary = encode_text(transactions["customer_id"])
     time = epoch_ns(transactions["timestamp"])
     amount = floats(transactions["amount"])
-    keep = (codes >= 0) & (time != NAT) & (time < as_of_ns) & (amount >= 0)
-    arrays = summary_arrays(codes[keep], time[keep], amount[keep], len(dictionary), as_of_ns, period, time_unit)
+    keep = (codes >= 0) & (time != NAT) & (time < as_of_ns) & ~np.isnan(amount)
+    order, product = (encode_text(transactions[column], keep)[0] if column in transactions.columns else None
+                      for column in ("order_id", "product_id"))
+    arrays = netted_summary(codes[keep], time[keep], amount[keep], order, product, len(dictionary), as_of_ns,
+                            period, time_unit, refund_window_days)
     summary = pd.DataFrame(arrays, index=pd.Index(dictionary, dtype="str", name="customer_id"))
     return summary[~np.isnan(arrays["frequency"])].sort_index()
 
@@ -81,9 +103,10 @@ def value_columns(config) -> tuple[Column, ...]:
 
 
 def value(history, config) -> dict:
-    """The BTYD summary in the configured period and time unit; NaN for customers who never bought."""
+    """The BTYD summary in the configured period and time unit, refunds netted; NaN for customers who never bought."""
     rows = history.rows("transactions")
     amount = rows.numbers("amount")
-    bought = amount >= 0
-    return summary_arrays(rows.code[bought], rows.time[bought], amount[bought], history.n, history.as_of_ns,
-                          config.value_period, config.time_unit)
+    known = ~np.isnan(amount)
+    order, product = (rows.text(column)[0][known] if rows.has(column) else None for column in ("order_id", "product_id"))
+    return netted_summary(rows.code[known], rows.time[known], amount[known], order, product, history.n,
+                          history.as_of_ns, config.value_period, config.time_unit, config.refund_window_days)

@@ -9,14 +9,15 @@ and cancellation pages get much more of the clicks.
 import numpy as np
 import pandas as pd
 
+from cxmodels.data import vocabulary
 from cxmodels.simulate.population import AT_RISK_ENGAGEMENT_FACTOR, Population
 from cxmodels.simulate.sampling import (choose, cumsum_within, expand, frame, labels, pick, poisson_points,
                                              timestamps, to_seconds)
 
 EVENTS_PER_SESSION = 3.0  # mean: a login, then Poisson(2) more
 EVENT_GAP_SECONDS = (5, 90.0)  # at least 5 s, then exponential with this mean
-EVENTS = ("login", "page_view", "search", "feature_use", "help_center", "billing_page", "cancel_page")
-EVENT_SHARES = {  # after the login, by state (At-risk or not)
+EVENTS = tuple(vocabulary.EVENTS)  # login, page_view, search, feature_use, help_center, billing_page, cancel_page
+EVENT_SHARES = {  # after the login, by state (At-risk or not), in the order of EVENTS
     False: (0.0, 0.5, 0.2, 0.2, 0.05, 0.04, 0.01),
     True: (0.0, 0.3, 0.1, 0.05, 0.25, 0.15, 0.15),
 }

@@ -2,8 +2,8 @@
 
 Purchases are a Poisson process at `purchase_rate` while Engaged and
 `purchase_rate * AT_RISK_PURCHASE_FACTOR` while At-risk. Order values are gamma around the
-customer's mean spend (gamma-gamma). A few orders are refunded later: a row with the same
-order_id and the negative amount.
+customer's mean spend (gamma-gamma); each order is of one product, uniform over a small catalogue.
+A few orders are refunded later: a row with the same order_id and product_id and the negative amount.
 """
 
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ REFUND_SHARE = 0.03
 REFUND_DELAY_DAYS = 10.0  # mean, exponential, after at least a day
 CHANNELS = ("web", "app", "store")
 CHANNEL_SHARES = (0.5, 0.35, 0.15)
+PRODUCTS = tuple(f"P{number:02d}" for number in range(1, 13))
 
 
 @dataclass
@@ -52,6 +53,8 @@ def simulate_transactions(pop: Population, rng: np.random.Generator) -> tuple[pd
     in_life = refund_seconds < pop.alive_until[customer[refunded]]
     refunded, refund_seconds = refunded[in_life], refund_seconds[in_life]
 
+    product = rng.integers(len(PRODUCTS), size=n)  # drawn last: the draws above are as before products
+
     customer_all = np.concatenate([customer, customer[refunded]])
     seconds_all = np.concatenate([seconds, refund_seconds])
     rows = order_by_customer(customer_all, seconds_all)
@@ -63,5 +66,6 @@ def simulate_transactions(pop: Population, rng: np.random.Generator) -> tuple[pd
         "amount": amount[source] * sign,
         "order_id": labels("O", source + 1, max(8, len(str(n)))),
         "channel": pick(CHANNELS, channel[source]),
+        "product_id": pick(PRODUCTS, product[source]),
     })
     return table, Purchases(customer=customer, time=time)

@@ -237,13 +237,6 @@ def test_unparseable_files_report_the_parser_message(tmp_path):
     assert rules["contacts"].startswith("cannot be read: ") and "Parquet" in rules["contacts"]
 
 
-def test_csv_that_is_not_utf8_cannot_be_read(tmp_path):
-    folder = dataset_folder(tmp_path)
-    (folder / "events.csv").write_bytes("customer_id,timestamp,event\n1,2024-01-01,caf\xe9\n".encode("latin-1"))
-    problem = only_problem(validate_dataset(folder).report, STRUCTURAL)
-    assert problem.table == "events" and "UTF8" in problem.rule
-
-
 def test_repeated_column_name(tmp_path):
     report = validate_dataset(dataset_folder(tmp_path, transactions="customer_id,timestamp,amount,amount\n"
                                                                      "1,2024-01-01,1,2\n")).report

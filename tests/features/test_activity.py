@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from worlds import tiny
 
-from cxmodels.features import FeatureConfig, build_features
+from cxmodels.errors import ConfigError
+from cxmodels.features import FeatureConfig, build_features, describe
 
 AS_OF = "2024-07-01"
 CONFIG = FeatureConfig(windows=(30, 90), trend_windows=(30, 90))
@@ -55,3 +56,21 @@ def test_page_mix_without_those_events_is_zero_and_unknown_without_events():
     matrix = build_features(dataset, AS_OF, CONFIG)
     assert matrix.loc["a", "cancel_page_share_30d"] == 0 and np.isnan(matrix.loc["b", "cancel_page_share_30d"])
     assert matrix.loc["b", "events_per_month"] == 0 and np.isnan(matrix.loc["b", "events_30d_vs_usual"])
+
+
+def test_the_configuration_adds_intent_events_with_their_words():
+    config = FeatureConfig(trend_windows=(30,), intent_events={"pricing_page": "the pricing page"})
+    dataset = tiny(transactions=[("a", "2024-02-01", 10)],
+                   events=[("a", "2024-06-20", "login", "s1"), ("a", "2024-06-20", "pricing_page", "s1"),
+                           ("a", "2024-06-21", "Pricing Page", "s2"), ("a", "2024-06-21", "help_center", "s2")])
+    matrix = build_features(dataset, AS_OF, config)
+    assert matrix.loc["a", "pricing_page_share_30d"] == 0.25 and matrix.loc["a", "help_center_share_30d"] == 0.25
+    assert describe(config)["pricing_page_share_30d"] == "share of digital activity in the last 30 days on the " \
+                                                         "pricing page"
+    assert "pricing_page_share_30d" not in describe(FeatureConfig(trend_windows=(30,)))
+
+
+@pytest.mark.parametrize("events", [{"help_center": "again"}, {"Pricing Page": "x"}, {"pricing_page": ""}])
+def test_intent_events_must_be_new_names_fit_for_columns_with_words(events):
+    with pytest.raises(ConfigError, match="intent_events"):
+        FeatureConfig(intent_events=events)

@@ -81,3 +81,24 @@ def test_report_and_comparison():
 def test_refuses_bad_inputs(y, p, message):
     with pytest.raises(ValueError, match=message):
         brier_score(y, p)
+
+
+def test_the_auc_difference_and_its_delong_standard_error():
+    from cxmodels.metrics.classification import roc_auc_difference
+
+    rng = np.random.default_rng(3)
+    y = rng.random(3000) < 0.3
+    p = np.clip(0.3 + 0.15 * y + rng.normal(0, 0.25, 3000), 0, 1)
+    q = np.clip(p + rng.normal(0, 0.2, 3000), 0, 1)
+    difference, error = roc_auc_difference(y, p, q)
+    assert difference == pytest.approx(roc_auc(y, p) - roc_auc(y, q), abs=1e-12)
+    assert roc_auc_difference(y, p, p) == (0.0, 0.0)
+    constant, alone = roc_auc_difference(y, p, np.full(3000, 0.3))
+    assert constant == pytest.approx(roc_auc(y, p) - 0.5, abs=1e-12)
+    draws = []
+    for _ in range(200):  # two correlated scores with no skill: the differences spread as the error says
+        first = rng.random(400)
+        draws.append(roc_auc_difference(rng.random(400) < 0.25, first, 0.5 * first + 0.5 * rng.random(400)))
+    spread, mean_error = np.std([d for d, _ in draws]), np.mean([e for _, e in draws])
+    assert mean_error == pytest.approx(spread, rel=0.25)  # the standard error is the spread of the differences
+    assert 0 < error < 0.05 and 0 < alone < 0.05

@@ -324,3 +324,6 @@ def test_cli_kpis_writes_csv_and_charts(tmp_path):
     assert list(table.columns) == ["period", "segment", "kpi", "value", "n", "ci_low", "ci_high"]
     assert set(table["segment"]) <= {"gold", "basic", "unknown"}
     assert sorted(p.name for p in out.glob("*.png")) == sorted(f"kpi_{kpi}.png" for kpi in table["kpi"].unique())
+    links = pd.read_csv(out / "churn_by_experience.csv")
+    assert list(links.columns) == ["experience", "band", "customers", "churned", "churn_rate", "ci_low", "ci_high"]
+    assert "churn_by_experience.csv" in result.output

@@ -18,8 +18,16 @@ from sklearn.exceptions import NotFittedError
 
 from cxmodels.data.validate import validate_tables
 from cxmodels.features import LABEL_COLUMNS, FeatureConfig, build_snapshots, value_summary
-from cxmodels.models import (BGNBDChurnBaseline, BTYDModel, ChurnModel, LightGBMCLVModel, LogisticChurnBaseline,
-                             ShiftedBetaGeometricModel, tenure_summary)
+from cxmodels.models import (
+    AdditiveChurnModel,
+    BGNBDChurnBaseline,
+    BTYDModel,
+    ChurnModel,
+    LightGBMCLVModel,
+    LogisticChurnBaseline,
+    ShiftedBetaGeometricModel,
+    tenure_summary,
+)
 from cxmodels.simulate import simulate
 
 AS_OF_DATES = ["2024-07-01", "2024-10-01", "2025-01-01"]  # the last is the cut-off of the CLV and tenure data
@@ -72,6 +80,8 @@ CASES = [
     Case("churn_model", ChurnModel(**FAST_TREES, learning_rate=0.1, min_child_samples=20, early_stopping_rounds=10,
                                    horizon_days=HORIZON_DAYS, feature_config=CONFIG, random_state=1),
          "churn", "ones", 1e-9),
+    Case("additive_churn", AdditiveChurnModel(n_estimators=60, n_jobs=1, horizon_days=HORIZON_DAYS), "churn", "ones",
+         1e-9),
     Case("logistic_churn", LogisticChurnBaseline(C=0.5, max_iter=500), "churn", "repeat", 1e-4),
     Case("bgnbd_churn", BGNBDChurnBaseline(horizon_days=HORIZON_DAYS), "churn", "repeat", 1e-6),
     *(Case(f"btyd_{model}{suffix}", BTYDModel(model, horizon_days=180, discount_rate=0.05), data, "repeat", 1e-6)

@@ -92,11 +92,19 @@ def test_the_batch_scores_every_customer_of_the_snapshot_population(world):
     scores = pd.read_parquet(world.folder / "scores.parquet")
     dataset, present = data_as_of(load_dataset(world.folder / "world"))
     assert list(scores.columns) == list(SCORE_COLUMNS)
-    assert scores["customer_id"].tolist() == snapshot_population(dataset, present).tolist()
+    assert scores["customer_id"].tolist() == snapshot_population(dataset, present, lapsed=True).tolist()
+    active = scores["status"] == "active"
+    assert active.tolist() == scores["customer_id"].isin(snapshot_population(dataset, present)).tolist()
+    assert 0.05 < (~active).mean() < 0.6  # lapsed: no purchase in the last 365 days
+    assert (scores.loc[active, "days_since_last_purchase"] <= 365).all()
+    # days_since_last_purchase counts orders a refund cancelled too; the lapsed rule does not
+    assert (scores.loc[~active, "days_since_last_purchase"] > 365).mean() > 0.95
     assert (scores["as_of"] == present).all()
-    assert scores["churn_probability"].between(0, 1).all()
-    assert (risk_bands(scores["churn_probability"].to_numpy(), ServingConfig().risk) == scores["churn_risk"]).all()
-    assert scores["reason_1"].notna().mean() > 0.99
+    assert scores.loc[active, "churn_probability"].between(0, 1).all()
+    assert scores.loc[~active, ["churn_probability", "churn_risk", "reason_1"]].isna().all().all()
+    assert (risk_bands(scores.loc[active, "churn_probability"].to_numpy(), ServingConfig().risk)
+            == scores.loc[active, "churn_risk"]).all()
+    assert scores.loc[active, "reason_1"].notna().mean() > 0.99
     assert scores["clv"].notna().all() and (scores["clv"] >= 0).all()  # every non-contractual customer bought
     assert scores["value_tier"].value_counts(normalize=True)["high"] == pytest.approx(0.2, abs=0.02)
     assert set(scores[["churn_model_version", "clv_model_version"]].drop_duplicates().itertuples(index=False)) \
@@ -128,7 +136,9 @@ def test_the_command_line_scores_lists_and_exports_a_segment(world, tmp_path):
               "--store", f"sqlite:///{tmp_path / 'other.db'}")
     members = pd.read_csv(export)
     assert len(members) == count and members["segments"].str.contains("at_risk").all()
-    assert members["reason_1"].notna().all()
+    active = members["status"] == "active"
+    assert active.any() and members.loc[active, "reason_1"].notna().all()
+    assert members.loc[~active, "reason_1"].isna().all()  # lapsed customers get no churn reasons
 
 
 def test_the_command_line_names_what_is_wrong(world, tmp_path):
@@ -164,7 +174,8 @@ def test_reasons_only_from_the_configured_risk_band_and_probabilities_match_the_
     pd.testing.assert_series_equal(high_only.loc[high, "reason_1"], everyone.loc[high, "reason_1"])
     features = build_features(dataset, present, champions.feature_config, snapshot_population(dataset, present))
     explained = champions.churn.explain(features[list(champions.churn.feature_names_in_)].head(50))
-    np.testing.assert_allclose(explained["churn_probability"], everyone["churn_probability"].head(50), rtol=1e-9)
+    active = everyone.set_index("customer_id").loc[features.index[:50], "churn_probability"]
+    np.testing.assert_allclose(explained["churn_probability"], active, rtol=1e-9)
     none, _ = score(dataset, champions, present, ServingConfig(reasons="none"))
     assert none["reason_1"].isna().all()
     np.testing.assert_allclose(none["churn_probability"], everyone["churn_probability"], rtol=1e-12)

@@ -116,8 +116,13 @@ def test_a_customer_lookup_gives_its_row_of_the_latest_batch(client, batch):
     assert answer.status_code == 200
     scores = answer.json()
     assert list(scores) == ["batch_id", *SCORE_COLUMNS]
-    assert scores["churn_probability"] == pytest.approx(expected["churn_probability"])
-    assert scores["segments"] == expected["segments"] and scores["churn_risk"] == expected["churn_risk"]
+    assert scores["status"] == expected["status"]
+    if expected["status"] == "active":
+        assert scores["churn_probability"] == pytest.approx(expected["churn_probability"])
+    else:  # lapsed: no churn probability
+        assert scores["churn_probability"] is None and scores["churn_risk"] is None
+    assert scores["segments"] == expected["segments"]
+    assert scores["churn_risk"] == (None if pd.isna(expected["churn_risk"]) else expected["churn_risk"])
     assert pd.Timestamp(scores["as_of"]) == expected["as_of"]
 
 

@@ -23,7 +23,7 @@ from serving import store as store_module
 from serving.scoring import SCORE_COLUMNS
 from serving.store import ScoreStore, StoreError
 
-TEXT = {"customer_id", "churn_risk", "reason_1", "reason_2", "reason_3", "value_tier", "nps_category", "segments",
+TEXT = {"customer_id", "status", "churn_risk", "reason_1", "reason_2", "reason_3", "value_tier", "nps_category", "segments",
         "churn_model_version", "clv_model_version"}
 SEGMENTS = ["save_now;champions", "", "save_now", "lost;at_risk", "save_now;lost"]
 
@@ -366,3 +366,16 @@ def test_errors_name_the_store(store, url, tmp_path):
         with pytest.raises(StoreError, match=re.escape(f"score store at {shown}: ")) as raised:
             ScoreStore(bad)
         assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no SQLAlchemy traceback
+
+
+@pytest.mark.parametrize("model, noted", [("AdditiveChurnModel", True), ("ChurnModel", False)])
+def test_segment_lists_say_when_churn_risk_comes_from_the_small_data_fallback(tmp_path, model, noted):
+    from typer.testing import CliRunner
+
+    from cxmodels.cli import app
+
+    url = f"sqlite:///{tmp_path / 'scores.db'}"
+    ScoreStore(url).write_batch(score_frame(), metadata={"churn_model": model, "segments": {"save_now": "High value"}})
+    result = CliRunner().invoke(app, ["segments", "list", "--store", url])
+    assert result.exit_code == 0 and "save_now" in result.stdout
+    assert ("small-data fallback" in result.stderr) is noted

@@ -28,3 +28,10 @@ def test_floating_point_noise_does_not_promote():
     promoted, _ = decide(0.9623597017220173, 0.9623597017220172, None)  # one ulp: the same model reloaded
     assert not promoted
     assert decide(0.9624, 0.9623, None)[0]
+
+
+@pytest.mark.parametrize("champion, promote", [(None, None), (0.5, None), (None, True)])
+def test_a_model_no_better_than_its_baseline_is_never_promoted(champion, promote):
+    promoted, reason = decide(0.9, champion, promote, refusal="it does not beat its baseline")
+    assert not promoted and reason.endswith("it does not beat its baseline")
+    assert ("despite --promote" in reason) is bool(promote)

@@ -84,3 +84,19 @@ def test_the_report_is_self_contained_and_holds_the_figures(runs):
     assert "cxmodels-churn" in text and "churn_roc_auc" in text
     logged = MlflowClient(tracking_uri=uri).list_artifacts(first.run_id, "figures")
     assert len(logged) == FIGURES
+
+
+def test_the_report_holds_the_holdout_table_by_calibration_frequency(runs):
+    uri, first, _ = runs
+    text = first.report_path.read_text()
+    assert "CLV holdout purchases by calibration frequency" in text and "predicted_to_actual" in text
+    client = MlflowClient(tracking_uri=uri)
+    path = client.download_artifacts(first.run_id, "tables/CLV_holdout_purchases_by_calibration_frequency.csv")
+    import pandas as pd
+
+    table = pd.read_csv(path, index_col=0)
+    assert list(table.index[:2]) == ["0", "1"] and table.index[-1] == "all"
+    buckets = table.drop(index="all")
+    assert table.loc["all", "customers"] == buckets["customers"].sum()
+    assert table.loc["all", "actual_total"] == pytest.approx(buckets["actual_total"].sum())
+    assert 0.5 < table.loc["all", "predicted_to_actual"] < 2  # a sane fit on the simulated world

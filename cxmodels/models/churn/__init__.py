@@ -2,7 +2,7 @@
 
 from cxmodels.models.churn._inputs import UnknownCategoryWarning
 from cxmodels.models.churn.baselines import BGNBDChurnBaseline, LogisticChurnBaseline
-from cxmodels.models.churn.model import ChurnModel, RandomValidationWarning
+from cxmodels.models.churn.model import AdditiveChurnModel, ChurnModel, RandomValidationWarning
 
-__all__ = ["BGNBDChurnBaseline", "ChurnModel", "LogisticChurnBaseline", "RandomValidationWarning",
+__all__ = ["AdditiveChurnModel", "BGNBDChurnBaseline", "ChurnModel", "LogisticChurnBaseline", "RandomValidationWarning",
            "UnknownCategoryWarning"]

@@ -157,6 +157,27 @@ class ChurnModel(ChurnEstimator):
         return booster
 
 
+class AdditiveChurnModel(ChurnModel):
+    """The small-data churn model: a ChurnModel of one-split trees (an additive model of the features, each
+    feature's effect a step function), small leaves and Platt calibration.
+
+    Where LightGBM's defaults need thousands of rows to make a single split (and a model of no trees
+    gives everyone the same probability), an additive model of stumps still learns each feature's effect
+    from a few hundred rows, and its two-parameter calibration does not overfit a small validation split.
+    The parameters and the learned attributes are ChurnModel's; only the defaults differ.
+    """
+
+    def __init__(self, n_estimators: int = 500, learning_rate: float = 0.05, num_leaves: int = 2,
+                 min_child_samples: int = 10, subsample: float = 1.0, colsample_bytree: float = 1.0,
+                 reg_lambda: float = 1.0, early_stopping_rounds: int = 50, validation: int | float = 1,
+                 horizon_days: int | None = None, calibration: str | None = "sigmoid",
+                 feature_config: FeatureConfig | None = None,
+                 random_state: int = 0, n_jobs: int | None = None):
+        super().__init__(n_estimators, learning_rate, num_leaves, min_child_samples, subsample, colsample_bytree,
+                         reg_lambda, early_stopping_rounds, validation, horizon_days, calibration, feature_config,
+                         random_state, n_jobs)
+
+
 def validation_split(X: pd.DataFrame, validation: int | float, random_state: int,
                      horizon_days: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
     """The rows to train on and the rows held out for early stopping and calibration (boolean masks), and how

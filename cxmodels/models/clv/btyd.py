@@ -1,46 +1,57 @@
-"""BTYD customer lifetime value: a purchase model (BG/NBD, MBG/NBD or Pareto/NBD) and the Gamma-Gamma spend model."""
+"""BTYD customer lifetime value: a purchase model (BG/NBD, MBG/NBD, Pareto/NBD or BG/BB) and the Gamma-Gamma spend model."""
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from cxmodels.errors import ConfigError, DataError
+from cxmodels.errors import ConfigError, DataError, ModelError
 from cxmodels.features.config import TIME_UNITS
 from cxmodels.features.value import PURCHASE_COLUMNS, SPEND_COLUMN
 from cxmodels.models._fitted import check_fitted
 from cxmodels.models.clv import formulas
-from cxmodels.models.clv._fitting import fit_parameters
+from cxmodels.models.clv._fitting import BTYDFitError, Fit, fit_parameters
+from cxmodels.models.clv.rows import compress
 
 DAYS_PER_YEAR = 365.25
+UNITS = {**TIME_UNITS, "years": DAYS_PER_YEAR}  # length of one unit of recency and T, in days
+WEIGHTS_COLUMN = "weights"  # how many identical customers a row of the summary stands for
 
 
 class BTYDModel(BaseEstimator):
     """Per customer: P(alive), expected purchases and order value, and discounted CLV over a horizon.
 
-    model: the purchase model, "bgnbd" (BG/NBD), "mbgnbd" (MBG/NBD) or "pareto" (Pareto/NBD).
-    time_unit: the unit of recency and T in X, "days" or "weeks", as given to `value_summary`.
+    model: the purchase model, "bgnbd" (BG/NBD), "mbgnbd" (MBG/NBD), "pareto" (Pareto/NBD) or "bgbb"
+        (BG/BB, discrete time: frequency, recency and T count whole periods, opportunities to buy).
+    time_unit: the unit of recency and T in X, "days", "weeks" or "years" (for BG/BB, the period).
     horizon_days: the horizon, from the cut-off, of `expected_purchases` and `clv`. It is a
         parameter rather than part of the column names; `predict` records it in the frame's attrs.
+        BG/BB predicts whole periods; a horizon between them interpolates its closed form.
     step_days: clv adds up expected purchases x expected order value step by step (a month by default).
     discount_rate: annual; each step's value is discounted from the end of the step. 0 gives the
         undiscounted expected spend in the horizon.
-    penalizer, spend_penalizer: lifetimes' `penalizer_coef` of the purchase and the spend model. A fit
-        that fails (optimiser error; parameters not finite and positive) is retried with 0.001, then 0.01
-        (those above the one given), then raises BTYDFitError; `penalizer_` and `spend_penalizer_` say
-        which one was used.
+    penalizer, spend_penalizer: the L2 penalty of the purchase and the spend model, lifetimes'
+        `penalizer_coef` (see `cxmodels.models.clv._fitting`). A fit that does not converge is retried with
+        0.001, 0.01, 0.1, then 1.0 (those above the one given), then raises BTYDFitError naming each attempt.
 
     `fit(X)` takes the value summary (`cxmodels.features.value_summary`): frequency, recency, T and,
-    for the spend model, monetary_value, one row per customer; `predict` takes the same shape. Without
-    monetary_value only p_alive and expected_purchases are fitted and predicted.
+    for the spend model, monetary_value, one row per customer, or per group of identical customers
+    with their number in an optional `weights` column (or `sample_weight`); `predict` takes the same
+    shape. Without monetary_value only p_alive and expected_purchases are fitted and predicted.
+
+    A fit is rejected with BTYDFitError when it degenerates (nobody drops out, or p_alive is the
+    same for every customer) or when its predictions on its own training rows are not finite.
+    Every prediction checks that its values are finite and raises ModelError naming a customer.
 
     The Gamma-Gamma model is fitted on the customers with frequency > 0 and monetary_value > 0 only
     (`n_spend_customers_`; the others are counted in `n_spend_left_out_`): the first purchase does not
     count in monetary_value and the model has no zero spend. Those customers are predicted the
     population mean order value p gamma / (q - 1).
 
-    Learned: `params_` (a dict of floats: r, alpha, a, b or r, alpha, s, beta; and p, q, gamma),
-    `penalizer_`, `spend_penalizer_` (None without spend), `n_customers_`, `n_spend_customers_`,
-    `n_spend_left_out_`.
+    Learned: `params_` (a dict of floats: r, alpha, a, b; r, alpha, s, beta; or alpha, beta, gamma, delta;
+    and p, q, gamma), `standard_errors_` (the same keys and units, from the inverse Hessian at the optimum),
+    `log_likelihood_` and `spend_log_likelihood_` (maximised, unpenalized, summed over the customers),
+    `penalizer_`, `spend_penalizer_` (the penalizers that converged; the spend ones None without spend),
+    `fit_attempts_` (one line per fit tried), `n_customers_`, `n_spend_customers_`, `n_spend_left_out_`.
     """
 
     def __init__(self, model: str = "bgnbd", time_unit: str = "days", horizon_days: float = 365,
@@ -54,33 +65,33 @@ class BTYDModel(BaseEstimator):
         self.penalizer = penalizer
         self.spend_penalizer = spend_penalizer
 
-    def fit(self, X: pd.DataFrame, y=None) -> "BTYDModel":
+    def fit(self, X: pd.DataFrame, y=None, sample_weight=None) -> "BTYDModel":
         """Fit the purchase model, and the spend model when X has monetary_value; returns self."""
         self._check_settings()
-        columns = _summary_columns(X, with_spend=SPEND_COLUMN in getattr(X, "columns", ()))
-        params, penalizer = fit_parameters(self.model, {c: columns[c] for c in PURCHASE_COLUMNS}, self.penalizer)
-        spend_penalizer, spends = None, np.zeros(len(X), dtype=bool)
+        columns = _summary_columns(X, SPEND_COLUMN in getattr(X, "columns", ()), self.model == "bgbb")
+        weights = _weights(X, sample_weight)
+        rows = {"purchases": compress({c: columns[c] for c in PURCHASE_COLUMNS}, weights)}
+        purchases = fit_parameters(self.model, rows["purchases"], self.penalizer)
+        spend, spends = None, np.zeros(len(X), dtype=bool)
         if SPEND_COLUMN in columns:
-            spends = _spends(columns)
-            if spends.sum() < 2:
+            spends = _spends(columns) & (weights > 0)
+            if weights[spends].sum() < 2:
                 raise DataError(f"the Gamma-Gamma spend model needs customers with frequency > 0 and "
-                                 f"monetary_value > 0; X has {spends.sum()}")
-            spend, spend_penalizer = fit_parameters(
-                "gammagamma", {c: columns[c][spends] for c in ("frequency", SPEND_COLUMN)}, self.spend_penalizer)
-            params.update(spend)
-        self.params_, self.penalizer_, self.spend_penalizer_ = params, penalizer, spend_penalizer
-        self.n_customers_, self.n_spend_customers_ = len(X), int(spends.sum())
-        self.n_spend_left_out_ = len(X) - self.n_spend_customers_ if SPEND_COLUMN in columns else 0
+                                f"monetary_value > 0; X has {spends.sum()}")
+            rows["spend"] = compress({c: columns[c][spends] for c in ("frequency", SPEND_COLUMN)}, weights[spends])
+            spend = fit_parameters("gammagamma", rows["spend"], self.spend_penalizer)
+        self._learn(purchases, spend)
+        self.n_customers_, self.n_spend_customers_ = _count(weights.sum()), _count(weights[spends].sum())
+        self.n_spend_left_out_ = self.n_customers_ - self.n_spend_customers_ if spend else 0
+        self._check_own_predictions(rows)
         return self
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         """p_alive (at the cut-off), expected_purchases (in the horizon), expected_order_value and clv,
         indexed like X; the last two only with the spend model."""
         check_fitted(self, "params_")
-        columns = _summary_columns(X, with_spend=self._has_spend())
-        frame = pd.DataFrame({
-            "p_alive": formulas.p_alive(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS)),
-        }, index=X.index)
+        columns = self._columns(X, with_spend=self._has_spend())
+        frame = pd.DataFrame({"p_alive": self._p_alive(columns)}, index=X.index)
         if self._has_spend():
             ends = _step_ends(self.horizon_days, self.step_days)
             cumulative = self._expected_purchases(columns, ends[:, None])
@@ -91,49 +102,109 @@ class BTYDModel(BaseEstimator):
             frame["clv"] = order_value * (discount @ np.diff(cumulative, axis=0, prepend=0))
         else:
             frame["expected_purchases"] = self._expected_purchases(columns, self.horizon_days)
-        bad = ~np.isfinite(frame.to_numpy()).all(axis=1)
-        if bad.any():
-            raise FloatingPointError(f"{self.model}: non-finite predictions for {bad.sum()} customers, "
-                                     f"e.g. {X.index[bad][0]!r}: {X.loc[X.index[bad][0]].to_dict()}")
+        self._require_finite({name: frame[name].to_numpy() for name in frame.columns}, X.index)
         frame.attrs["horizon_days"] = self.horizon_days
         return frame
+
+    def p_alive(self, X: pd.DataFrame) -> pd.Series:
+        """P(alive) at the cut-off (BG/BB: at the next opportunity)."""
+        check_fitted(self, "params_")
+        values = self._p_alive(self._columns(X, with_spend=False))
+        self._require_finite({"p_alive": values}, X.index)
+        return pd.Series(values, index=X.index, name="p_alive")
 
     def expected_purchases(self, X: pd.DataFrame, horizon_days: float | None = None) -> pd.Series:
         """Expected repeat purchases in the `horizon_days` (default: the model's) after the cut-off."""
         check_fitted(self, "params_")
         days = self.horizon_days if horizon_days is None else horizon_days
-        values = self._expected_purchases(_summary_columns(X, with_spend=False), days)
+        values = self._expected_purchases(self._columns(X, with_spend=False), days)
+        self._require_finite({"expected_purchases": values}, X.index)
         return pd.Series(values, index=X.index, name="expected_purchases")
 
     def new_customer_purchases(self, days) -> np.ndarray:
         """Expected repeat purchases of a new customer in the `days` after their first purchase."""
         check_fitted(self, "params_")
-        return formulas.expected_purchases(self.model, self.params_, 0, 0, 0, self._in_units(days))
+        values = formulas.expected_purchases(self.model, self.params_, 0, 0, 0, self._in_units(days))
+        self._require_finite({"new_customer_purchases": values}, pd.RangeIndex(np.size(values)), what="time")
+        return values
+
+    def _learn(self, purchases: Fit, spend: Fit | None) -> None:
+        self.params_ = {**purchases.params, **(spend.params if spend else {})}
+        self.standard_errors_ = {**purchases.standard_errors, **(spend.standard_errors if spend else {})}
+        self.log_likelihood_, self.penalizer_ = purchases.log_likelihood, purchases.penalizer
+        self.spend_log_likelihood_ = spend.log_likelihood if spend else None
+        self.spend_penalizer_ = spend.penalizer if spend else None
+        self.fit_attempts_ = tuple(f"{self.model} {line}" for line in purchases.attempts) + tuple(
+            f"gammagamma {line}" for line in (spend.attempts if spend else ()))
+
+    def _check_own_predictions(self, rows: dict) -> None:
+        """Refuse a fit whose predictions on its own distinct training rows are not finite."""
+        purchases = {c: rows["purchases"][c] for c in PURCHASE_COLUMNS}
+        checks = [({"p_alive": self._p_alive(purchases),
+                    "expected_purchases": self._expected_purchases(purchases, self.horizon_days)}, purchases)]
+        if "spend" in rows:
+            spend = {c: rows["spend"][c] for c in ("frequency", SPEND_COLUMN)}
+            checks.append(({"expected_order_value": self._expected_order_value(spend)}, spend))
+        for values, columns in checks:
+            if all(np.isfinite(v).all() for v in values.values()):
+                continue
+            where = pd.Index([", ".join(f"{c} {v:g}" for c, v in zip(columns, row)) for row in zip(*columns.values())])
+            try:
+                self._require_finite(values, where, what="training row")
+            except ModelError as error:
+                attempts = self.fit_attempts_
+                for name in [name for name in vars(self) if name.endswith("_")]:
+                    delattr(self, name)
+                raise BTYDFitError(f"{error}; the fit is rejected (attempts: {'; '.join(attempts)})", attempts) from None
+
+    def _require_finite(self, values: dict[str, np.ndarray], index, what: str = "customer") -> None:
+        """Raise ModelError naming the model, the output and one `what` (an entry of `index`) where a value is
+        not finite: the one check of every prediction path."""
+        for name, array in values.items():
+            bad = ~np.isfinite(np.asarray(array, dtype=float))
+            if bad.any():
+                example = index[np.flatnonzero(bad.ravel())[0] % len(index)]
+                raise ModelError(f"{self.model}: {name} is not finite for {bad.sum()} of {bad.size} values, e.g. "
+                                 f"{what} {example!r}, with parameters {self.params_}; refit with a penalizer or "
+                                 f"another model")
 
     def _has_spend(self) -> bool:
         return "p" in self.params_
 
+    def _columns(self, X, with_spend: bool) -> dict[str, np.ndarray]:
+        return _summary_columns(X, with_spend, self.model == "bgbb")
+
+    def _p_alive(self, columns: dict) -> np.ndarray:
+        with np.errstate(all="ignore"):  # checked for finite values by the caller
+            return formulas.p_alive(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS))
+
     def _expected_purchases(self, columns: dict, days) -> np.ndarray:
-        return formulas.expected_purchases(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS),
-                                                self._in_units(days))
+        with np.errstate(all="ignore"):  # an overflow shows as a value that is not finite, which is checked
+            return formulas.expected_purchases(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS),
+                                               self._in_units(days))
 
     def _expected_order_value(self, columns: dict) -> np.ndarray:
         conditional = formulas.expected_order_value(self.params_, columns["frequency"], columns[SPEND_COLUMN])
         return np.where(_spends(columns), conditional, formulas.population_order_value(self.params_))
 
     def _in_units(self, days):
-        return np.asarray(days, dtype=float) / TIME_UNITS[self.time_unit]
+        return np.asarray(days, dtype=float) / UNITS[self.time_unit]
 
     def _check_settings(self) -> None:
         if self.model not in formulas.PURCHASE_PARAMETERS:
             raise ConfigError(f"model must be one of {tuple(formulas.PURCHASE_PARAMETERS)}, got {self.model!r}")
-        if self.time_unit not in TIME_UNITS:
-            raise ConfigError(f"time_unit must be one of {tuple(TIME_UNITS)}, got {self.time_unit!r}")
+        if self.time_unit not in UNITS:
+            raise ConfigError(f"time_unit must be one of {tuple(UNITS)}, got {self.time_unit!r}")
         for name in ("horizon_days", "step_days"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if not self.discount_rate > -1:
             raise ConfigError(f"discount_rate must be above -1, got {self.discount_rate}")
+
+
+def _count(total: float) -> int | float:
+    """A number of customers: an int when the weights add up to a whole number."""
+    return int(total) if float(total).is_integer() else float(total)
 
 
 def _spends(columns: dict) -> np.ndarray:
@@ -147,8 +218,23 @@ def _step_ends(horizon_days: float, step_days: float) -> np.ndarray:
     return np.minimum(np.arange(1, steps + 1) * step_days, horizon_days)
 
 
-def _summary_columns(X, with_spend: bool) -> dict[str, np.ndarray]:
-    """The value summary's columns as float arrays, checked; errors name the column and the rule."""
+def _weights(X: pd.DataFrame, sample_weight) -> np.ndarray:
+    """Customers per row: the `weights` column, or `sample_weight`, or 1; finite and >= 0, some > 0."""
+    if sample_weight is not None and WEIGHTS_COLUMN in X.columns:
+        raise DataError(f"X has a {WEIGHTS_COLUMN!r} column and sample_weight was given: give the weights once")
+    if sample_weight is None and WEIGHTS_COLUMN not in X.columns:
+        return np.ones(len(X))
+    source = "sample_weight" if sample_weight is not None else f"X[{WEIGHTS_COLUMN!r}]"
+    values = X[WEIGHTS_COLUMN] if sample_weight is None else sample_weight
+    weights = np.asarray(pd.to_numeric(pd.Series(np.asarray(values)), errors="coerce"), dtype=float)
+    if weights.shape != (len(X),) or not (np.isfinite(weights) & (weights >= 0)).all() or not weights.sum() > 0:
+        raise DataError(f"{source} must give one finite number >= 0 per row of X, not all 0")
+    return weights
+
+
+def _summary_columns(X, with_spend: bool, discrete: bool = False) -> dict[str, np.ndarray]:
+    """The value summary's columns as float arrays, checked; errors name the column and the rule.
+    `discrete` (BG/BB): recency and T count whole periods, and there is at most one purchase per period."""
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"X must be a pandas DataFrame (the value summary), got {type(X).__name__}")
     names = PURCHASE_COLUMNS + ((SPEND_COLUMN,) if with_spend else ())
@@ -170,10 +256,15 @@ def _summary_columns(X, with_spend: bool) -> dict[str, np.ndarray]:
         ("recency", "must not exceed T", recency > T),
         ("recency", "must be 0 where frequency is 0", (frequency == 0) & (recency != 0)),
     ]
+    if discrete:
+        rules += [(name, "must be a whole number of periods for BG/BB", columns[name] != np.round(columns[name]))
+                  for name in ("recency", "T")]
+        rules.append(("frequency", "must not exceed recency for BG/BB (one purchase per period at most)",
+                      frequency > recency))
     if with_spend:
         rules.append((SPEND_COLUMN, "must be >= 0", columns[SPEND_COLUMN] < 0))
     for name, rule, broken in rules:
         if broken.any():
             raise DataError(f"X[{name!r}] {rule}: {broken.sum()} of {len(X)} rows break it, "
-                             f"e.g. index {X.index[broken][0]!r}")
+                            f"e.g. index {X.index[broken][0]!r}")
     return columns

@@ -3,8 +3,10 @@
 For a customer with x repeat purchases, the last at t_x, observed for T since the first:
 P(alive at T) and the expected number of repeat purchases in (T, T + t], for BG/NBD
 (Fader, Hardie & Lee 2005), MBG/NBD (Batislam, Denizel & Filiztekin 2007) and
-Pareto/NBD (Schmittlein, Morrison & Colombo 1987; Fader & Hardie 2005, note 009); and
-the Gamma-Gamma expected order value (Fader, Hardie & Lee 2005, "RFM and CLV").
+Pareto/NBD (Schmittlein, Morrison & Colombo 1987; Fader & Hardie 2005, note 009); the
+same for BG/BB (Fader, Hardie & Shang 2010), with x transactions in T = n discrete
+opportunities, the last at opportunity t_x, and t further opportunities; and the
+Gamma-Gamma expected order value (Fader, Hardie & Lee 2005, "RFM and CLV").
 
 The published forms raise ((alpha + T) / (alpha + t_x))^(r + x) to large powers and take
 hypergeometric functions that overflow for heavy buyers (large x and T). Here the odds of
@@ -16,20 +18,26 @@ close to 1 with large x) the integral it stands for is computed by quadrature.
 """
 
 import numpy as np
+import pandas as pd
 from scipy.integrate import quad
-from scipy.special import expit, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 PURCHASE_PARAMETERS = {
     "bgnbd": ("r", "alpha", "a", "b"),
     "mbgnbd": ("r", "alpha", "a", "b"),
     "pareto": ("r", "alpha", "s", "beta"),
+    "bgbb": ("alpha", "beta", "gamma", "delta"),
 }
 SPEND_PARAMETERS = ("p", "q", "gamma")
 
 
 def p_alive(model: str, params: dict, x, t_x, T) -> np.ndarray:
-    """P(the customer is still alive at T)."""
+    """P(the customer is still alive at T); for BG/BB, at the next opportunity (n + 1), as in the paper."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+    if model == "bgbb":
+        alpha, beta, gamma, delta = (params[name] for name in PURCHASE_PARAMETERS["bgbb"])
+        return np.exp(betaln(alpha + x, beta + T - x) - betaln(alpha, beta) + betaln(gamma, delta + T + 1)
+                      - betaln(gamma, delta) - bgbb_log_likelihood(params, x, t_x, T))
     if model == "pareto":
         return expit(-_pareto_log_odds_dead(params, x, t_x, T))
     return expit(-_beta_geometric_log_odds_dead(model, params, x, t_x, T))
@@ -38,17 +46,71 @@ def p_alive(model: str, params: dict, x, t_x, T) -> np.ndarray:
 def expected_purchases(model: str, params: dict, x, t_x, T, t) -> np.ndarray:
     """The expected number of repeat purchases in (T, T + t]; with x = t_x = T = 0, that of a new customer."""
     x, t_x, T, t = (np.asarray(v, dtype=float) for v in (x, t_x, T, t))
+    if model == "bgbb":
+        return _bgbb_expected_purchases(params, x, t_x, T, t)
     alive = p_alive(model, params, x, t_x, T)
     if model == "pareto":
         r, alpha, s, beta = (params[name] for name in PURCHASE_PARAMETERS["pareto"])
         span = np.log1p(t / (beta + T))  # log((beta + T + t) / (beta + T))
         return alive * (r + x) / (alpha + T) * (beta + T) * span * _one_minus_exp_ratio((s - 1) * span)
     r, alpha, a, b = (params[name] for name in PURCHASE_PARAMETERS[model])
-    c = _beta_geometric_c(model, a, b, x)
-    z = t / (alpha + T + t)
-    # 1 - (1 - z)^(r + x) 2F1(r + x, c - a + 1; c; z), after Euler's transformation:
-    remaining = 1 - np.exp(-(a - 1) * np.log1p(t / (alpha + T))) * hyp2f1(c - r - x, a - 1, c, z)
-    return alive * c / (a - 1) * remaining
+    # 1 - (1 - z)^(r + x) 2F1(r + x, c - a + 1; c; z), after Euler's transformation (heavy buyers overflow
+    # the original); with a and b both large (little spread in dropout) the transformed one overflows instead.
+    def remaining(x, T):
+        c, z = _beta_geometric_c(model, a, b, x), t / (alpha + T + t)
+        with np.errstate(all="ignore"):
+            transformed = 1 - np.exp(-(a - 1) * np.log1p(t / (alpha + T))) * hyp2f1(c - r - x, a - 1, c, z)
+            broken = ~np.isfinite(transformed)
+            if broken.any():
+                original = 1 - np.exp((r + x) * np.log1p(-z)) * hyp2f1(r + x, c - a + 1, c, z)
+                transformed = np.where(broken, original, transformed)
+        return c / (a - 1) * transformed
+
+    return alive * _per_distinct_pair(remaining, x, T)
+
+
+def bgbb_log_likelihood(params: dict, x, t_x, n, with_gradient: bool = False):
+    """BG/BB log L of each customer (Fader, Hardie & Shang 2010, eq. 5), and with_gradient its gradient in
+    the parameters (4 rows): L = B(alpha + x, beta + n - x) / B(alpha, beta) B(gamma, delta + n) / B(gamma, delta)
+    + sum over i < n - t_x of B(alpha + x, beta + t_x - x + i) / B(alpha, beta) B(gamma + 1, delta + t_x + i)
+    / B(gamma, delta): alive through n, or dead at opportunity t_x + i + 1 after the last transaction."""
+    alpha, beta, gamma, delta = (params[name] for name in PURCHASE_PARAMETERS["bgbb"])
+    x, t_x, n = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (x, t_x, n)))
+    base = betaln(alpha, beta) + betaln(gamma, delta)
+    # each term: (a, b) of its purchase Beta function, (g, d) of its dropout one, the rows it applies to
+    terms = [(alpha + x, beta + n - x, gamma, delta + n, np.ones(x.shape, dtype=bool))]
+    terms += [(alpha + x, beta + t_x - x + i, gamma + 1, delta + t_x + i, i < n - t_x)
+              for i in range(int((n - t_x).max(initial=0)))]
+    logs = np.stack([np.where(used, betaln(a, b) + betaln(g, d) - base, -np.inf) for a, b, g, d, used in terms])
+    top = logs.max(axis=0)
+    shares = np.exp(logs - top)
+    total = shares.sum(axis=0)
+    log_l = top + np.log(total)
+    if not with_gradient:
+        return log_l
+    gradient = -np.array([digamma(alpha) - digamma(alpha + beta), digamma(beta) - digamma(alpha + beta),
+                          digamma(gamma) - digamma(gamma + delta), digamma(delta) - digamma(gamma + delta)])[:, None]
+    for share, (a, b, g, d, _) in zip(shares / total, terms):
+        gradient = gradient + share * np.array([digamma(a) - digamma(a + b), digamma(b) - digamma(a + b),
+                                                digamma(g) - digamma(g + d), digamma(d) - digamma(g + d)])
+    return log_l, gradient
+
+
+def _bgbb_expected_purchases(params: dict, x, t_x, n, t) -> np.ndarray:
+    """E[transactions in the next t opportunities] (Fader, Hardie & Shang 2010, eq. 13):
+    B(alpha + x + 1, beta + n - x) / B(alpha, beta) delta / (gamma - 1) G(gamma + delta) / G(1 + delta)
+    [G(1 + delta + n) / G(gamma + delta + n) - G(1 + delta + n + t) / G(gamma + delta + n + t)] / L.
+    Whole t are the model's own; other t interpolate the closed form."""
+    alpha, beta, gamma, delta = (params[name] for name in PURCHASE_PARAMETERS["bgbb"])
+    now = gammaln(1 + delta + n) - gammaln(gamma + delta + n)
+    later = gammaln(1 + delta + n + t) - gammaln(gamma + delta + n + t)
+    if abs(gamma - 1) > 1e-8:
+        ratio = -np.expm1(later - now) / (gamma - 1)  # (1 - e^(later - now)) / (gamma - 1), both signs of gamma - 1
+    else:  # its limit at gamma = 1
+        ratio = digamma(1 + delta + n + t) - digamma(1 + delta + n)
+    log_rest = (betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) + np.log(delta) + gammaln(gamma + delta)
+                - gammaln(1 + delta) + now - bgbb_log_likelihood(params, x, t_x, n))
+    return np.exp(log_rest) * ratio
 
 
 def expected_order_value(params: dict, x, m) -> np.ndarray:
@@ -88,9 +150,10 @@ def _pareto_log_odds_dead(params, x, t_x, T):
 def _pareto_log_death_integral(params, x, t_x, T) -> np.ndarray:
     """log K as I(t_x) - I(T); numerically integrated where scipy's hyp2f1 fails (z close to 1, large x)."""
     x, t_x, T = np.broadcast_arrays(x, t_x, T)
-    log_i_recency = _pareto_log_tail(params, x, t_x)
+    log_i_recency = _per_distinct_pair(lambda x, t: _pareto_log_tail(params, x, t), x, t_x)
+    log_i_age = _per_distinct_pair(lambda x, t: _pareto_log_tail(params, x, t), x, T)
     with np.errstate(divide="ignore", invalid="ignore"):  # t_x = T: no time to die unseen, K = 0
-        log_k = log_i_recency + np.log(-np.expm1(_pareto_log_tail(params, x, T) - log_i_recency))
+        log_k = log_i_recency + np.log(-np.expm1(log_i_age - log_i_recency))
     failed = np.isnan(log_k) | (log_k == np.inf) | ((log_k == -np.inf) & (t_x < T))
     if failed.any():
         log_k = np.array(log_k, dtype=float)
@@ -130,6 +193,16 @@ def _pareto_log_tail(params, x, t):
         hyp = hyp2f1(rsx, s + 1, rsx + 1, (alpha - beta) / (alpha + t))
         powers = rsx * np.log(alpha + t)
     return np.log(hyp) - powers - np.log(rsx)
+
+
+def _per_distinct_pair(function, x, y) -> np.ndarray:
+    """function(x, y), evaluated once per distinct (x, y) pair of the customers (the last axis): a column of
+    times inside `function` broadcasts to one row per time."""
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    if x.ndim != 1:
+        return function(x, y)
+    code, pairs = pd.factorize(x + 1j * y)
+    return function(pairs.real, pairs.imag)[..., code]
 
 
 def _one_minus_exp_ratio(u):

@@ -9,11 +9,11 @@ from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.errors import ConfigError, DataError
 from cxmodels.features import LABEL_COLUMNS, FeatureConfig, build_features, build_snapshots, labels, value_summary
 from cxmodels.metrics.clv_evaluation import holdout_scores
+from cxmodels.models.clv._fitting import BTYDFitError
 from cxmodels.models.clv.btyd import PURCHASE_COLUMNS, BTYDModel
-from cxmodels.models.clv.formulas import PURCHASE_PARAMETERS
 from cxmodels.models.clv.lightgbm_clv import LightGBMCLVModel
 
-BTYD_MODELS = tuple(PURCHASE_PARAMETERS)
+BTYD_MODELS = ("bgnbd", "mbgnbd", "pareto")  # the continuous-time purchase models (BG/BB counts periods)
 LOWER_IS_BETTER = {"rmse": True, "mae": True, "decile_mape": True, "spearman": False, "normalized_gini": False}
 
 
@@ -25,7 +25,8 @@ def select_btyd_model(calibration: pd.DataFrame, holdout_purchases: pd.Series, h
     Each model is fitted on `calibration` (the value summary as of the cut-off) and its expected
     purchases in the `horizon_days` after the cut-off are scored against `holdout_purchases` (e.g.
     `labels(...)["future_purchases"]`, same customers). The default criterion, rmse, rewards the
-    conditional mean that the models predict. The table has the scores, fit seconds and parameters.
+    conditional mean that the models predict. The table has the scores, fit seconds and parameters; a
+    model that does not fit (BTYDFitError) is last, with `error` saying why. BTYDFitError when none fits.
     """
     if criterion not in LOWER_IS_BETTER:
         raise ConfigError(f"criterion must be one of {tuple(LOWER_IS_BETTER)}, got {criterion!r}")
@@ -35,14 +36,33 @@ def select_btyd_model(calibration: pd.DataFrame, holdout_purchases: pd.Series, h
     rows = {}
     for model in models:
         start = time.perf_counter()
-        fitted = BTYDModel(model, time_unit=time_unit, penalizer=penalizer).fit(calibration[list(PURCHASE_COLUMNS)])
+        try:
+            fitted = BTYDModel(model, time_unit=time_unit, penalizer=penalizer).fit(calibration[list(PURCHASE_COLUMNS)])
+        except BTYDFitError as error:
+            rows[model] = {"error": str(error)}
+            continue
         seconds = time.perf_counter() - start
         predicted = fitted.expected_purchases(calibration, horizon_days)
         rows[model] = {**holdout_scores(actual, predicted), "fit_seconds": seconds, "penalizer": fitted.penalizer_,
-                       "params": fitted.params_}
+                       "params": fitted.params_, "error": None}
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
-    table = table.sort_values(criterion, ascending=LOWER_IS_BETTER[criterion], kind="stable")
+    if table["error"].notna().all():
+        raise BTYDFitError("no BTYD purchase model fits this data: " + "; ".join(table["error"]))
+    table = table.sort_values(criterion, ascending=LOWER_IS_BETTER[criterion], kind="stable", na_position="last")
     return str(table.index[0]), table
+
+
+def fit_first_that_fits(summary: pd.DataFrame, models, **settings) -> tuple[BTYDModel, str, tuple[str, ...]]:
+    """The first of `models` (purchase-model names) whose BTYDModel(**settings) fits `summary`, its name, and
+    one line per model tried before it saying why it was rejected; BTYDFitError naming them all when none fits."""
+    failures = []
+    for model in models:
+        try:
+            return BTYDModel(model, **settings).fit(summary), model, tuple(failures)
+        except BTYDFitError as error:
+            failures.append(f"{model}: {error}")
+    raise BTYDFitError("no BTYD purchase model fits this data: " + "; ".join(failures) + ". Check the value "
+                       "summary (enough repeat buyers?), or set a larger [clv] penalizer")
 
 
 def compare_clv_models(dataset, train_as_of, as_of, horizon_days: int, time_unit: str = "days",

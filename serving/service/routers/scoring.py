@@ -78,13 +78,20 @@ class ScoreRequest(BaseModel):
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The tables sent; an interaction table not sent is empty (none known), so every feature is built; an
-        empty customers list is no customers table (else it would make every customer unknown)."""
-        return {name: pd.DataFrame(rows) if rows else _empty(name)
+        empty customers list is no customers table (else it would make every customer unknown). An optional
+        column no row sends is missing throughout (JSON clients leave out null fields)."""
+        return {name: _with_optional_columns(name, pd.DataFrame(rows) if rows else _empty(name))
                 for name in TABLES if (rows := getattr(self, name)) or name in INTERACTIONS}
 
 
 def _empty(name: str) -> pd.DataFrame:
     return pd.DataFrame({column: pd.Series([], dtype=object) for column in CONTRACT[name].required})
+
+
+def _with_optional_columns(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    missing = [column for column in CONTRACT[name].optional if column not in frame.columns]
+    return frame.assign(**{column: pd.Series([None] * len(frame), index=frame.index, dtype=object)
+                           for column in missing})
 
 
 def _contract_error(problems) -> ApiError:
@@ -108,7 +115,7 @@ def scored(champions, config, request: ScoreRequest, as_of: pd.Timestamp, batch_
         raise _contract_error(validated.report.problems)
     sent = set(pd.concat([frame["customer_id"] for frame in validated.dataset.tables.values()]))
     answer = {"as_of": as_of.isoformat(), "reference_batch_id": batch_id, "scores": [], "unscored": sorted(sent)}
-    if snapshot_population(validated.dataset, as_of).empty:  # e.g. no purchase before as_of
+    if snapshot_population(validated.dataset, as_of, config=champions.feature_config, lapsed=True).empty:
         return answer
     try:
         scores, _ = score(validated.dataset, champions, as_of, config, reference)

@@ -15,13 +15,20 @@ PUBLISHED = {model: CDNOW_PUBLISHED_PARAMETERS[model] for model in ("bgnbd", "pa
 PUBLISHED_SPEND = CDNOW_PUBLISHED_PARAMETERS["gammagamma"]
 
 
+def within_published(fitted: float, published: float) -> bool:
+    """Within 0.1 % of the published value, or within its rounding (3.74 stands for 3.735 to 3.745)."""
+    decimals = len(repr(published).split(".")[1])
+    return abs(fitted - published) <= max(1e-3 * abs(published), 0.5 * 10 ** -decimals)
+
+
 @pytest.mark.parametrize("model", sorted(PUBLISHED))
 def test_parameters_match_the_literature(cdnow_weeks, model):
     fitted = BTYDModel(model, time_unit="weeks").fit(cdnow_weeks)
     assert fitted.penalizer_ == 0.0
     assert fitted.n_customers_ == 2357
     for name, published in {**PUBLISHED[model], **PUBLISHED_SPEND}.items():
-        assert fitted.params_[name] == pytest.approx(published, rel=0.01), name
+        assert within_published(fitted.params_[name], published), (name, fitted.params_[name], published)
+        assert not within_published(fitted.params_[name] * 1.003, published)  # the test can fail
     assert fitted.n_spend_customers_ == 946 and fitted.n_spend_left_out_ == 2357 - 946
 
 

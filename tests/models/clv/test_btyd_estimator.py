@@ -1,23 +1,18 @@
-"""BTYDModel: the scikit-learn contract, the weighted fast path, the safeguards, predictions and CLV."""
+"""BTYDModel: the scikit-learn contract, weights, input checks, predictions and CLV."""
 
 import json
 import pickle
-import time
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from cxmodels.models import BTYDFitError, BTYDModel
-from cxmodels.models.clv import _fitting as btyd_fitting
-from cxmodels.models.clv.draws import draw_bgnbd_summary
+from cxmodels.models import BTYDModel
 
 COLUMNS = ("frequency", "recency", "T")
-
-
-def columns(frame):
-    return {c: frame[c].to_numpy() for c in COLUMNS}
 
 
 def relative_difference(a: dict, b: dict) -> float:
@@ -25,21 +20,22 @@ def relative_difference(a: dict, b: dict) -> float:
 
 
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd", "pareto"])
-def test_weighted_fit_equals_the_plain_fit(cdnow_weeks, model):
-    plain, _ = btyd_fitting.fit_parameters(model, columns(cdnow_weeks), compress=False)
-    weighted, _ = btyd_fitting.fit_parameters(model, columns(cdnow_weeks))
-    assert relative_difference(weighted, plain) < 1e-4
-
-
-def test_weighted_fit_is_faster():
-    data = columns(draw_bgnbd_summary(100_000, seed=1))
-    fits = {}
-    for compress in (False, True):
-        start = time.perf_counter()
-        params, _ = btyd_fitting.fit_parameters("bgnbd", data, compress=compress)
-        fits[compress] = params, time.perf_counter() - start
-    assert relative_difference(fits[True][0], fits[False][0]) < 1e-4
-    assert fits[True][1] < fits[False][1]
+def test_weights_stand_for_identical_customers(cdnow_weeks, model):
+    """A `weights` column (or sample_weight) gives the fit of the rows repeated, and 0 drops a row."""
+    rows = cdnow_weeks[list(COLUMNS)].iloc[:1200]
+    counts = np.random.default_rng(2).integers(0, 4, len(rows))
+    repeated = BTYDModel(model, time_unit="weeks").fit(rows.iloc[np.repeat(np.arange(len(rows)), counts)])
+    weighted = BTYDModel(model, time_unit="weeks").fit(rows.assign(weights=counts))
+    by_argument = BTYDModel(model, time_unit="weeks").fit(rows, sample_weight=counts)
+    for fitted in (weighted, by_argument):
+        assert relative_difference(fitted.params_, repeated.params_) < 1e-6
+        assert fitted.n_customers_ == counts.sum() == repeated.n_customers_
+        assert fitted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-9)
+    assert relative_difference(BTYDModel(model, time_unit="weeks").fit(rows).params_, weighted.params_) > 1e-3
+    with pytest.raises(ValueError, match="give the weights once"):
+        BTYDModel(model, time_unit="weeks").fit(rows.assign(weights=counts), sample_weight=counts)
+    with pytest.raises(ValueError, match=r"X\['weights'\] must give one finite number >= 0 per row"):
+        BTYDModel(model, time_unit="weeks").fit(rows.assign(weights=-1.0))
 
 
 def test_pickle_clone_and_params(cdnow_weeks):
@@ -102,34 +98,24 @@ def test_clear_input_errors(cdnow_weeks, change, message):
 
 def test_settings_are_checked(cdnow_weeks):
     with pytest.raises(ValueError, match="model must be one of"):
-        BTYDModel("bgbb").fit(cdnow_weeks)
+        BTYDModel("bg/bb").fit(cdnow_weeks)
+    with pytest.raises(ValueError, match=r"X\['recency'\] must be a whole number of periods for BG/BB"):
+        BTYDModel("bgbb", time_unit="weeks").fit(cdnow_weeks)
     with pytest.raises(ValueError, match="time_unit must be one of"):
         BTYDModel(time_unit="months").fit(cdnow_weeks)
 
 
-def test_retries_with_a_penalizer_then_fails_clearly(cdnow_weeks, monkeypatch):
-    real = btyd_fitting._fit_once
-    seen = []
-
-    def flaky(model, data, penalizer_coef):
-        seen.append(penalizer_coef)
-        if penalizer_coef == 0:
-            raise ArithmeticError("did not converge")
-        return real(model, data, penalizer_coef)
-
-    monkeypatch.setattr(btyd_fitting, "_fit_once", flaky)
-    model = BTYDModel(time_unit="weeks").fit(cdnow_weeks[list(COLUMNS)])
-    assert seen == [0.0, 0.001] and model.penalizer_ == 0.001
-
-    monkeypatch.setattr(btyd_fitting, "_fit_once", lambda model, data, coef: {"r": np.nan, "alpha": 1.0, "a": 1.0,
-                                                                               "b": 1.0})
-    with pytest.raises(BTYDFitError, match=r"bgnbd did not converge on 2357 customers; tried penalizer 0.0"):
-        BTYDModel(time_unit="weeks").fit(cdnow_weeks)
-
-
-def test_lifetimes_leaves_warnings_filters_and_stdout_alone(cdnow_weeks, capsys):
+def test_fit_leaves_warnings_filters_and_stdout_alone(cdnow_weeks, capsys):
     import warnings
 
     before = list(warnings.filters)
     BTYDModel("mbgnbd", time_unit="weeks").fit(cdnow_weeks)
     assert warnings.filters == before and capsys.readouterr().out == ""
+
+
+def test_fitting_does_not_import_lifetimes():
+    code = ("import sys; from cxmodels.models import BTYDModel; from cxmodels.models.clv.draws import "
+            "draw_bgnbd_summary; s = draw_bgnbd_summary(3000, seed=1); s['monetary_value'] = 10 + s['frequency'] % 7; "
+            "[BTYDModel(m).fit(s).predict(s) for m in ('bgnbd', 'mbgnbd', 'pareto')]; "
+            "assert 'lifetimes' not in sys.modules, 'lifetimes was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,6 +9,7 @@ from cxmodels.data.samples import cdnow
 from cxmodels.features import value_summary
 from cxmodels.models.clv import formulas
 from cxmodels.models.clv._fitting import fit_parameters
+from cxmodels.models.clv.rows import compress
 
 FITTERS = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter, "pareto": ParetoNBDFitter}
 PARAMS = {
@@ -77,7 +78,7 @@ def test_heavy_buyers_stay_finite_and_exact(name):
 
 def test_gamma_gamma_equals_lifetimes(cdnow_weeks):
     spends = cdnow_weeks[(cdnow_weeks["frequency"] > 0) & (cdnow_weeks["monetary_value"] > 0)]
-    params, _ = fit_parameters("gammagamma", {c: spends[c].to_numpy() for c in ("frequency", "monetary_value")})
+    params = fit_parameters("gammagamma", compress({c: spends[c].to_numpy() for c in ("frequency", "monetary_value")})).params
     fitter = GammaGammaFitter()
     fitter.params_ = pd.Series({"p": params["p"], "q": params["q"], "v": params["gamma"]})
     np.testing.assert_allclose(

@@ -65,3 +65,35 @@ def test_compare_btyd_with_lightgbm(small_world):
         compare_clv_models(small_world, "2024-10-01", "2025-01-01", 182)
     with pytest.raises(ValueError, match="nothing to learn from: no customer bought before 2022-01-01"):
         compare_clv_models(small_world, "2022-01-01", "2025-01-01", 182, btyd_models=("bgnbd",))
+
+
+def test_the_first_purchase_model_that_fits_and_why_the_others_did_not():
+    from cxmodels.models.clv.selection import fit_first_that_fits
+    from cxmodels.models import BTYDFitError
+
+    rng = np.random.default_rng(2)  # everyone still buying at their own Poisson rate: nobody drops out
+    T = rng.integers(200, 365, 2000).astype(float)
+    counts = rng.poisson(0.03 * T)
+    summary = pd.DataFrame({"frequency": counts.astype(float), "T": T,
+                            "recency": np.where(counts > 0, np.round(T * rng.beta(np.maximum(counts, 1), 1)), 0.0)})
+    with pytest.raises(BTYDFitError, match=r"no BTYD purchase model fits this data: bgnbd: .*degenerate.*; pareto: "):
+        fit_first_that_fits(summary, ["bgnbd", "pareto"])
+
+
+def test_a_purchase_model_that_does_not_fit_is_passed_over_saying_why(cdnow_weeks, cdnow_holdout, monkeypatch):
+    from cxmodels.models import BTYDFitError, BTYDModel
+    from cxmodels.models.clv.selection import fit_first_that_fits
+
+    real = BTYDModel.fit
+
+    def fit(self, X, y=None, sample_weight=None):
+        if self.model == "bgnbd":
+            raise BTYDFitError("bgnbd fit on 2,357 customers is degenerate: nobody drops out")
+        return real(self, X, y, sample_weight)
+
+    monkeypatch.setattr(BTYDModel, "fit", fit)
+    model, choice, rejected = fit_first_that_fits(cdnow_weeks, ["bgnbd", "pareto"], time_unit="weeks")
+    assert choice == "pareto" and model.model == "pareto" and "params_" in vars(model)
+    assert rejected == ("bgnbd: bgnbd fit on 2,357 customers is degenerate: nobody drops out",)
+    best, table = select_btyd_model(cdnow_weeks, cdnow_holdout["future_purchases"], HOLDOUT_DAYS, time_unit="weeks")
+    assert best != "bgnbd" and "degenerate" in table.loc["bgnbd", "error"] and table.index[-1] == "bgnbd"
