@@ -11,6 +11,7 @@ dataset that breaks the contract prints its validation report. `cxmodels --debug
 shows the traceback instead.
 """
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -420,6 +421,76 @@ def store_status(config: ServingConfigFile = None, store: StoreUrl = None) -> No
                    "that died: the next batch removes it)")
     if not batches:
         typer.echo("No complete batch: nothing is served until `cxmodels score` completes one.")
+
+
+@app.command()
+def monitor(data_dir: DataDir, as_of: AsOf = None, config: ServingConfigFile = None, store: StoreUrl = None) -> None:
+    """Check the champion against DATA_DIR: feature and score drift (PSI) against its held-out snapshot, rows
+    per table per week, and realised performance of earlier batches of the score store.
+
+    Writes an HTML and a JSON report ([monitor] report_dir) and logs the metrics to MLflow. Exit status:
+    0 fine, 1 retraining recommended, 2 a data problem. Thresholds: [monitor] of the serving configuration.
+    """
+    from serving.monitor import DATA_PROBLEM, run_monitor
+
+    with _data_problem_exits(DATA_PROBLEM):
+        result = run_monitor(data_dir, as_of, _serving_config(config), store_url=store)
+    typer.echo(result.summary())
+    typer.echo(f"Report: {result.html_path} (JSON: {result.json_path})")
+    raise typer.Exit(result.verdict)
+
+
+@app.command()
+def retrain(
+    data_dir: DataDir,
+    if_needed: Annotated[bool, typer.Option("--if-needed", help="Monitor first; train only when it recommends "
+                                                                "retraining.")] = False,
+    as_of: AsOf = None,
+    config: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="TOML training configuration (keys: training/default.toml).")] = None,
+    serving_config: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="TOML serving "
+                                                        "configuration, for the monitor's thresholds and the store.")] = None,
+    store: StoreUrl = None,
+    service_url: Annotated[str | None, typer.Option(help="The running service to reload once new champions are "
+                                                         "promoted (admin key from CXMODELS_ADMIN_KEY).")] = None,
+    lock: Annotated[Path, typer.Option(help="Lock file: a second run while one holds it exits with status 4.")] = Path(
+        "cxmodels-retrain.lock"),
+) -> None:
+    """Monitor (with --if-needed), train, gate and promote, then reload the running service; for cron.
+
+    Exit status: 0 retrained, 3 nothing to do (the champion is fine), 4 another run holds the lock,
+    2 a data problem (nothing trained), 1 an error.
+    """
+    from serving.monitor import DATA_PROBLEM
+    from serving.retrain import NOTHING_TO_DO, run_retrain
+    from training.config import load_config
+
+    with _data_problem_exits(DATA_PROBLEM):
+        result = run_retrain(data_dir, lock, load_config(config), _serving_config(serving_config), if_needed, as_of,
+                             store, service_url)
+    if result.monitor is not None:
+        typer.echo(f"Monitor: {result.monitor.summary()}")
+    if result.outcome == NOTHING_TO_DO:
+        typer.echo("Nothing to do: the champion is fine on this data; no model trained")
+        raise typer.Exit(NOTHING_TO_DO)
+    for promotion in result.training.promotions:
+        typer.echo(promotion.summary())
+    typer.echo(f"Service reloaded: {result.reload}" if result.reload else
+               "No reload: no new champion" if not any(p.promoted for p in result.training.promotions) else
+               "No reload: no --service-url given; the service keeps its models until it reloads")
+
+
+@contextmanager
+def _data_problem_exits(status: int):
+    """Data that cannot be monitored or trained on (DataError, a broken contract too) exits with `status`."""
+    from cxmodels.data import DataValidationError
+    from cxmodels.errors import DataError
+
+    try:
+        yield
+    except DataError as error:
+        typer.echo(error.report.to_text() if isinstance(error, DataValidationError) else f"Error: {error}", err=True)
+        raise typer.Exit(status) from None
 
 
 @app.command()

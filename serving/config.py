@@ -70,6 +70,31 @@ class ServiceSettings:
 
 
 @dataclass(frozen=True)
+class MonitorSettings:
+    """The thresholds of `cxmodels monitor` (serving/default.toml explains each)."""
+
+    psi_retrain: float = 0.25
+    calendar_features: tuple[str, ...] = ("tenure_days", "T")
+    auc_drop: float = 0.05
+    missing_rise: float = 0.2
+    weeks: int = 9
+    arrival_low: float = 0.5
+    arrival_high: float = 2.0
+    report_dir: str = "monitoring"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "calendar_features", tuple(self.calendar_features))  # TOML gives a list
+        if self.weeks < 5:
+            raise ConfigError(f"monitor.weeks must be at least 5 (the latest week and 4 before it), got {self.weeks}")
+        if not 0 < self.arrival_low < 1 < self.arrival_high:
+            raise ConfigError(f"monitor needs 0 < arrival_low < 1 < arrival_high, got {self.arrival_low}, "
+                              f"{self.arrival_high}")
+        for name in ("psi_retrain", "auc_drop", "missing_rise"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"monitor.{name} must be positive, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
 class ServingConfig:
     """reasons: the lowest churn_risk band whose customers get reasons ("low": all, "none": nobody)."""
 
@@ -77,6 +102,7 @@ class ServingConfig:
     value: ValueSettings = field(default_factory=ValueSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
     segments: dict = field(default_factory=dict)
     reasons: str = "low"
 

@@ -56,14 +56,14 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
     frame = pd.DataFrame(index=features.index)
     frame["status"] = np.full(len(frame), ACTIVE, dtype=object) if status is None else status
     active = (frame["status"] == ACTIVE).to_numpy()
-    churn_features = features[_needed(features, champions.churn.feature_names_in_, champions.feature_config)]
+    churn_input = features[churn_features(features, champions.churn.feature_names_in_, champions.feature_config)]
     probability = np.full(len(frame), np.nan)
     if active.any():
-        probability[active] = champions.churn.predict_proba(churn_features[active])[:, 1]
+        probability[active] = champions.churn.predict_proba(churn_input[active])[:, 1]
     frame["churn_probability"] = probability
     frame["churn_risk"] = risk_bands(probability, config.risk)
     frame[[f"reason_{i}" for i in range(1, REASONS + 1)]] = reasons(
-        champions.churn, churn_features, frame["churn_risk"].isin(RISK_BANDS[RISK_BANDS.index(config.reasons):]),
+        champions.churn, churn_input, frame["churn_risk"].isin(RISK_BANDS[RISK_BANDS.index(config.reasons):]),
         progress)
     frame[CLV_COLUMNS] = clv_scores(champions.clv, features[list(SUMMARY_COLUMNS)] if summary is None else summary,
                                     frame.index)
@@ -81,7 +81,7 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
     return frame[list(SCORE_COLUMNS)], reference
 
 
-def _needed(features: pd.DataFrame, names, config) -> list[str]:
+def churn_features(features: pd.DataFrame, names, config) -> list[str]:
     """The churn model's features, when the matrix has them all; else ValueError naming the missing
     ones and the tables that give them (the data lacks a table the model was trained with)."""
     names = [str(name) for name in names]

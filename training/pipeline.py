@@ -28,6 +28,7 @@ from training import registry, tracking
 from training.config import TrainingConfig
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
 from training.pyfunc import ChurnPyfunc, CLVPyfunc
+from training.reference import log_reference
 from training.report import render_report
 from training.search import fit_best, small_data
 from training.snapshots import SnapshotPlan, plan_snapshots
@@ -104,6 +105,7 @@ def train(data_dir, config: TrainingConfig | None = None, as_of=None, tracking_u
     with steps("log to MLflow"), mlflow.start_run(experiment_id=experiment_id,
                                                   run_name=f"train as of {data.plan.present.date()}") as run:
         _log_run(experiment_id, params, churn, trials, evaluation)
+        log_reference(held_out.X_test, churn, data.dataset)
         versions = _register(churn, clv, held_out)
         refusals = {registry.CHURN_MODEL: _churn_refusal(evaluation.metrics, baseline.name, config.safeguards)}
         promotions = _promote(evaluation.scores, champions, versions, promote, refusals)

@@ -106,17 +106,20 @@ def case_kinds(friction: np.ndarray) -> np.ndarray:
     return np.hstack([(1 - pain) * np.array(smooth), pain * np.array(painful)])
 
 
-def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.Generator) -> Population:
-    """Draw `n` customers: signup, attributes, traits and their latent state times."""
+def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.Generator,
+                    contact_factor: float = 1.0, engagement_factor: float = 1.0) -> Population:
+    """Draw `n` customers: signup, attributes, traits and their latent state times; every customer's support
+    case rate is `contact_factor` and digital engagement rate (logins) `engagement_factor` times the usual."""
     signup = np.sort(rng.random(n)) * horizon * SIGNUP_SHARE
     plan = choose(rng, PLAN_SHARES, n)
     region = choose(rng, REGION_SHARES, n)
     satisfaction = rng.standard_normal(n)
     purchase_rate = rng.gamma(PURCHASE_RATE_SHAPE, PURCHASE_RATE_MEAN / PURCHASE_RATE_SHAPE, n)
     mean_spend = rng.gamma(MEAN_SPEND_SHAPE, MEAN_SPEND_MEAN / MEAN_SPEND_SHAPE, n)
-    contact_rate = rng.gamma(CONTACT_RATE_SHAPE, CONTACT_RATE_MEAN / CONTACT_RATE_SHAPE, n)
+    contact_rate = rng.gamma(CONTACT_RATE_SHAPE, CONTACT_RATE_MEAN / CONTACT_RATE_SHAPE, n) * contact_factor
     friction = rng.beta(*FRICTION_BETA, n)
-    engagement_rate = rng.gamma(ENGAGEMENT_RATE_SHAPE, ENGAGEMENT_RATE_MEAN / ENGAGEMENT_RATE_SHAPE, n)
+    engagement_rate = (rng.gamma(ENGAGEMENT_RATE_SHAPE, ENGAGEMENT_RATE_MEAN / ENGAGEMENT_RATE_SHAPE, n)
+                       * engagement_factor)
     days_at_risk = rng.gamma(DAYS_AT_RISK_SHAPE, DAYS_AT_RISK_MEAN / DAYS_AT_RISK_SHAPE, n)
 
     onset_rate = BASE_ONSET_RATE * np.exp(-SATISFACTION_EFFECT * satisfaction) * PLAN_ONSET_MULTIPLIER[plan]

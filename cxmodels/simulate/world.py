@@ -38,21 +38,29 @@ class World:
 
 
 def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_fraction: float = 0.0,
-             start="2023-01-01", end="2026-01-01") -> World:
+             start="2023-01-01", end="2026-01-01", contact_factor: float = 1.0,
+             engagement_factor: float = 1.0) -> World:
     """Simulate `n_customers` from signup to `end`; the same arguments give the same world.
 
     `contractual` adds a cancellations table. `dirty_fraction` > 0 adds that share of
     corrupted rows to every table; the other rows are exactly those of the clean world.
+    `contact_factor` and `engagement_factor` scale every customer's rate of support cases and of
+    digital sessions (logins): a changed world, e.g. for monitoring (more cases also mean more
+    customers turned at-risk by a bad one).
     """
     if n_customers < 1:
         raise ConfigError(f"n_customers must be at least 1, got {n_customers}")
+    if min(contact_factor, engagement_factor) <= 0:
+        raise ConfigError(f"contact_factor and engagement_factor must be positive, got {contact_factor}, "
+                          f"{engagement_factor}")
     if not 0 <= dirty_fraction < 1:
         raise ConfigError(f"dirty_fraction must be in [0, 1), got {dirty_fraction}")
     start, end = utc_timestamp(start), utc_timestamp(end)
     if end <= start:
         raise ConfigError(f"end {end} must come after start {start}")
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
-    pop = draw_population(n_customers, start, (end - start) / pd.Timedelta(days=1), streams[0])
+    pop = draw_population(n_customers, start, (end - start) / pd.Timedelta(days=1), streams[0], contact_factor,
+                          engagement_factor)
     transactions, purchases = simulate_transactions(pop, streams[1])
     contacts, cases, trigger_case_id = simulate_contacts(pop, streams[2])
     surveys, engaged_mean = simulate_surveys(pop, purchases, cases, streams[3])
