@@ -21,6 +21,7 @@ API_KEY = "test-key-0123456789"
 ADMIN_KEY = "test-admin-key-9876543210"
 KEYS_FILE = "keys.toml"  # in the world's folder: more keys, read again when it changes
 MAX_REQUEST_BYTES = 200_000
+READY_IN_A_ROW = 20  # answers of /ready, each on a new connection, that say the service (every process) is ready
 SERVING_CONFIG = f"""
 [service]
 keys_file = "{KEYS_FILE}"
@@ -87,20 +88,22 @@ class Service:
 
 
 def start_service(world: World, *options: str) -> Service:
-    """`cxmodels serve` (with `options`) on a free loopback port, once /ready answers 200; its log in service.log."""
+    """`cxmodels serve` (with `options`) on a free loopback port, once /ready answers 200 READY_IN_A_ROW times in a
+    row on new connections (with --workers N, each process loads its models on its own); its log in service.log."""
     port = free_port()
     command = [str(BIN / "cxmodels"), "serve", "--port", str(port), "--config", str(world.config), *options]
     with open(world.folder / "service.log", "a") as log:
         process = subprocess.Popen(command, cwd=world.folder, env=world.env, stdout=log, stderr=subprocess.STDOUT)
     service = Service(f"http://127.0.0.1:{port}", process)
-    deadline = time.monotonic() + 90
+    deadline, ready = time.monotonic() + 90, 0
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(f"{service.url}/ready", timeout=5).status_code == 200:
-                return service
+            ready = ready + 1 if httpx.get(f"{service.url}/ready", timeout=5).status_code == 200 else 0
         except httpx.TransportError:
-            pass
-        time.sleep(0.2)
+            ready = 0
+        if ready >= READY_IN_A_ROW:
+            return service
+        time.sleep(0.2 if ready == 0 else 0.01)
     process.kill()
     pytest.fail(f"the service did not become ready:\n{(world.folder / 'service.log').read_text()}")
 
