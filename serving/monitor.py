@@ -198,6 +198,7 @@ def _log(uri: str, report: dict, champions, json_path: Path, html_path: Path) ->
     champion's logged model (so they show under that model version)."""
     experiment_id = tracking.use_experiment(uri, EXPERIMENT)
     version = MlflowClient().get_model_version(registry.CHURN_MODEL, champions.churn_version)
+    model_id = version.model_id or version.source.removeprefix("models:/")  # MLflow 3 keeps it in the source
     drift = report["drift"]
     metrics = {"verdict": report["verdict"], "churn_score_psi": report["churn_score_psi"],
                "max_feature_psi": max((d["psi"] for d in drift.values()), default=0.0),
@@ -210,6 +211,6 @@ def _log(uri: str, report: dict, champions, json_path: Path, html_path: Path) ->
         metrics |= {f"realised_{name}": realised[0][name] for name in ("roc_auc", "top_decile_lift", "calibration_error")}
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"monitor as of {report['as_of'][:10]}"):
         mlflow.set_tags({f"{registry.CHURN_MODEL}.version": champions.churn_version, "verdict": report["verdict_text"]})
-        mlflow.log_metrics(metrics, model_id=version.model_id)
+        mlflow.log_metrics(metrics, model_id=model_id)
         mlflow.log_artifact(str(json_path), "monitor")
         mlflow.log_artifact(str(html_path), "monitor")

@@ -10,6 +10,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+from mlflow.tracking import MlflowClient
 
 from cxmodels.simulate import simulate, write_world
 from serving.config import MonitorSettings, ServingConfig
@@ -44,6 +45,10 @@ def test_a_fresh_sample_of_the_same_world_is_fine(world, worlds, tmp_path):
     written = json.loads(result.json_path.read_text())
     assert written["verdict"] == FINE and set(written["drift"]) == set(drift)
     assert "cxmodels monitor as of" in result.html_path.read_text()
+    client = MlflowClient(world.tracking_uri, world.tracking_uri)
+    version = client.get_model_version("cxmodels-churn", result.report["champions"]["churn_model_version"])
+    logged = client.get_logged_model(version.model_id or version.source.removeprefix("models:/"))
+    assert {"verdict", "max_feature_psi", "churn_score_psi"} <= {metric.key for metric in logged.metrics}
 
 
 def test_more_support_cases_and_fewer_logins_recommend_retraining(world, worlds, tmp_path):

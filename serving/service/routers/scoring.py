@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from cxmodels.data.contract import TABLES as CONTRACT
 from cxmodels.data.cutoff import utc_timestamp
@@ -34,8 +34,26 @@ def _scalar(value):
     return value
 
 
-Value = Annotated[Any, BeforeValidator(_scalar), WithJsonSchema({"type": ["string", "number", "boolean", "null"]})]
-Rows = list[dict[str, Value]]
+VALUE_SCHEMA = {"type": ["string", "number", "boolean", "null"]}
+Value = Annotated[Any, BeforeValidator(_scalar), WithJsonSchema(VALUE_SCHEMA)]
+
+
+def _rows(table: str, min_rows: int = 0):
+    """The type of a table's rows: JSON objects of scalars, each with the contract's required columns (the
+    document declares them; the contract checks the values)."""
+    required = list(CONTRACT[table].required)
+
+    def complete(rows):
+        for number, row in enumerate(rows):
+            missing = [column for column in required if column not in row]
+            if missing:
+                raise ValueError(f"{table}.{missing[0]}: required column is missing (row {number})")
+        return rows
+
+    schema = {"type": "array", "minItems": min_rows, "items": {
+        "type": "object", "required": required, "additionalProperties": VALUE_SCHEMA,
+        "properties": {column: VALUE_SCHEMA for column in CONTRACT[table].columns}}}
+    return Annotated[list[dict[str, Value]], AfterValidator(complete), WithJsonSchema(schema)]
 
 
 class ScoreRequest(BaseModel):
@@ -49,11 +67,13 @@ class ScoreRequest(BaseModel):
 
     as_of: str | None = Field(None, description="Cut-off (ISO date or datetime; naive is UTC); default now. "
                                                 "Only rows strictly before it are used.")
-    transactions: Rows = Field(min_length=1, description="At least one row: a customer is scored from purchases.")
-    customers: Rows | None = Field(None, description="Customer attributes; an empty list is the same as none sent.")
-    contacts: Rows | None = None
-    surveys: Rows | None = None
-    events: Rows | None = None
+    transactions: _rows("transactions", 1) = Field(min_length=1, description="At least one row: a customer is "
+                                                                            "scored from purchases.")
+    customers: _rows("customers") | None = Field(None, description="Customer attributes; an empty list is the "
+                                                                   "same as none sent.")
+    contacts: _rows("contacts") | None = None
+    surveys: _rows("surveys") | None = None
+    events: _rows("events") | None = None
 
     @model_validator(mode="before")
     @classmethod
