@@ -22,8 +22,9 @@ from cxmodels.errors import DataError
 from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.metrics.classification import churn_report, roc_auc, roc_auc_difference
-from cxmodels.metrics.links import link_table
-from cxmodels.models import BGNBDChurnBaseline, BTYDFitError, BTYDModel, fit_first_that_works, select_btyd_model
+from cxmodels.metrics.links import churn_by_experience
+from cxmodels.models import (AdditiveChurnModel, BGNBDChurnBaseline, BTYDFitError, BTYDModel, fit_first_that_works,
+                             select_btyd_model)
 from training import registry, tracking
 from training.config import TrainingConfig
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
@@ -256,7 +257,7 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
               registry.CLV_MODEL: ("normalized_gini", metrics["clv_normalized_gini"])}
     metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
                 for name, (metric, _) in scores.items() if champions[name].score is not None}
-    links = link_table(data.dataset, data.plan.test_as_of, config.snapshots.horizon_days, config.features)
+    links = churn_by_experience(held_out.X_test.set_index("customer_id"), held_out.y_test)  # the held-out snapshot
     return _Evaluation(metrics, figures | clv_figures, scores, {FREQUENCY_TABLE: frequency, LINK_TABLE: links})
 
 
@@ -329,8 +330,8 @@ def _churn_refusal(metrics: dict, baseline: str, safeguards) -> str | None:
 def _notes(churn, clv: _CLV, held_out: _HeldOut, config: TrainingConfig) -> tuple[str, ...]:
     """One line for each fallback this run took: the small-data churn model, another purchase model."""
     notes = []
-    reason = small_data(held_out.y_train, config.safeguards)
-    if reason is not None:
+    if isinstance(churn, AdditiveChurnModel):  # fit_best chose the fallback for this reason
+        reason = small_data(held_out.y_train, config.safeguards)
         notes.append(f"The churn model is the small-data fallback, {type(churn).__name__} (an additive model of "
                      f"one-split trees): {reason}.")
     if clv.rejected:

@@ -68,7 +68,15 @@ def link_table(dataset, as_of=None, horizon_days: int = 90, config: FeatureConfi
     if population.empty:  # e.g. a cut-off before the first purchase
         raise DataError(f"no customer to link experience and churn at {as_of}: give a cut-off with customers")
     features = build_features(dataset, as_of, config, population)
-    churned = labels(dataset, as_of, horizon_days, population, config=config)["churned"].astype(float)
+    churned = labels(dataset, as_of, horizon_days, population, config=config)["churned"]
+    table = churn_by_experience(features, churned)
+    table.attrs |= {"as_of": str(as_of), "horizon_days": horizon_days}
+    return table
+
+
+def churn_by_experience(features: pd.DataFrame, churned) -> pd.DataFrame:
+    """`link_table` from features already built and the churn labels of the same customers (in the same order)."""
+    churned = pd.Series(np.asarray(churned, dtype=float), index=features.index)
     rows = []
     for experience, (feature, band_of, order) in EXPERIENCES.items():
         if feature not in features:
@@ -79,5 +87,4 @@ def link_table(dataset, as_of=None, horizon_days: int = 90, config: FeatureConfi
                                   "churned": counts["sum"], "churn_rate": counts["sum"] / counts["size"],
                                   "ci_low": low, "ci_high": high}))
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COLUMNS)
-    table.attrs |= {"as_of": str(as_of), "horizon_days": horizon_days}
     return table.astype({"customers": int, "churned": int})

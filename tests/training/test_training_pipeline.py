@@ -90,6 +90,7 @@ def test_the_report_holds_the_holdout_table_by_calibration_frequency(runs):
     uri, first, _ = runs
     text = first.report_path.read_text()
     assert "CLV holdout purchases by calibration frequency" in text and "predicted_total" in text
+    assert "Churn by experience on the held-out snapshot" in text and "first_contact_resolution" in text
     client = MlflowClient(tracking_uri=uri)
     path = client.download_artifacts(first.run_id, "tables/CLV_holdout_purchases_by_calibration_frequency.csv")
     import pandas as pd
