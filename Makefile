@@ -42,11 +42,13 @@ test-slow: $(STAMP)
 
 # Each step is its own process, so each peak memory figure is that step's alone.
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/simulate_bench.py 100000
 	$(BIN)/python benchmarks/simulate_bench.py $(BENCH_CUSTOMERS) --out $(BENCH_DIR)/world
 	$(BIN)/python benchmarks/validate_bench.py $(BENCH_DIR)/world
 	$(BIN)/python benchmarks/import_bench.py --dir $(BENCH_DIR)/import
 	$(BIN)/python benchmarks/features_bench.py --data-dir $(BENCH_DIR)/world
+	$(BIN)/python benchmarks/value_bench.py --customers $(BENCH_CUSTOMERS) --rows $$(( 20 * $(BENCH_CUSTOMERS) ))
 	$(BIN)/python benchmarks/btyd_bench.py --customers $(BENCH_CUSTOMERS)
 	$(BIN)/python benchmarks/churn_eval.py
 	$(BIN)/python benchmarks/cdnow_eval.py
