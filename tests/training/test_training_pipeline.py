@@ -74,7 +74,8 @@ def test_the_champions_load_by_alias_in_a_fresh_process(runs):
                           capture_output=True, text=True, timeout=120, check=True)
     columns = json.loads(done.stdout.strip().splitlines()[-1])
     assert {"churn_probability", "reason_1"} <= set(columns[CHURN_MODEL])
-    assert columns[CLV_MODEL] == ["customer_id", "p_alive", "expected_purchases", "expected_order_value", "clv"]
+    assert columns[CLV_MODEL] == ["customer_id", "p_alive", "expected_purchases", "expected_purchases_low",
+                                  "expected_purchases_high", "expected_order_value", "clv", "clv_low", "clv_high"]
 
 
 def test_the_report_is_self_contained_and_holds_the_figures(runs):
