@@ -5,8 +5,8 @@ from math import factorial, gamma
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.special import beta
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+from scipy.special import beta
 
 from cxmodels.data.samples import cdnow
 from cxmodels.features import value_summary
