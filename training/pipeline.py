@@ -37,7 +37,7 @@ from training.snapshots import SnapshotPlan, plan_snapshots
 STEPS = 7  # the `with steps(...)` blocks of `train`
 FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
 LINK_TABLE = "Churn by experience on the held-out snapshot"
-COVARIATE_TABLE = "CLV: BG/NBD without and with the customers' covariates, on the held-out period"
+COVARIATE_TABLE = "CLV without and with the customers covariates on the held-out period"  # BG/NBD both
 CLV_FALLBACKS = ("bgnbd", "pareto", "mbgnbd")  # tried in this order when the chosen purchase model does not fit
 ONE_SIDED_95 = 1.645  # standard errors a gain over the baseline must clear: not a chance result on this snapshot
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over

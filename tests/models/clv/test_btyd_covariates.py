@@ -3,10 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import optimize
 
 from cxmodels.errors import DataError
-from cxmodels.models.clv.covariates import CovariateBGNBD, covariate_matrix
+from cxmodels.models.clv.covariates import CovariateBGNBD, _Likelihood, _patterns, covariate_matrix
 from cxmodels.models.clv.draws import CDNOW_BGNBD_PER_DAY, draw_bgnbd_summary
+from cxmodels.models.clv.rows import compress
 
 # plan "pro" buys faster (g1 = 0.6) and drops out less (a lower: g2 = -0.5); region "south" changes nothing
 EFFECTS = pd.DataFrame({"purchase": [0.6, 0.0], "dropout_a": [-0.5, 0.0], "dropout_b": [0.0, 0.0]},
@@ -59,3 +61,14 @@ def test_covariates_must_match_the_customers():
         covariate_matrix(customers.iloc[1:], ["plan"], index=summary.index)
     with pytest.raises(DataError, match="indexed like X"):
         CovariateBGNBD().fit(summary, covariate_matrix(customers, ["plan"]).iloc[::-1])
+
+
+def test_the_gradient_is_the_likelihood_s():
+    summary, customers = _customers(2000, 9)
+    Z = covariate_matrix(customers, ["plan", "region"], index=summary.index)
+    patterns, code = _patterns(Z)
+    rows = compress({"pattern": code.astype(float), **{c: summary[c].to_numpy() for c in ("frequency", "recency", "T")}})
+    likelihood = _Likelihood(rows, patterns)
+    theta = np.random.default_rng(0).normal(0, 0.3, 4 + 3 * 2) + np.array([-1.4, 3.4, -0.2, 0.9] + [0] * 6)
+    numeric = optimize.approx_fprime(theta, lambda v: likelihood(v)[0], 1e-6)
+    np.testing.assert_allclose(likelihood(theta)[1], numeric, rtol=1e-4, atol=1e-3)
