@@ -19,7 +19,8 @@ from cxmodels.segments import assign
 REASONS = 3
 REASON_CHUNK = 50_000
 RISK_BANDS = ("low", "medium", "high", "none")  # config.reasons: the lowest band that gets reasons
-CLV_COLUMNS = ["p_alive", "expected_purchases", "expected_order_value", "clv"]
+CLV_COLUMNS = ["p_alive", "expected_purchases", "expected_purchases_low", "expected_purchases_high",
+               "expected_order_value", "clv", "clv_low", "clv_high"]  # the intervals: missing from a model without
 PROFILE_COLUMNS = ["days_since_last_purchase", "purchases_total", "spend_total", "mean_order_value", "nps_latest",
                    "nps_category"]
 RFM = {"r_score": "days_since_last_purchase", "f_score": "purchases_total", "m_score": "spend_total"}
@@ -113,7 +114,7 @@ def clv_scores(clv, summary: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     known = summary[list(PURCHASE_COLUMNS)].notna().all(axis=1).to_numpy()
     values = pd.DataFrame(np.nan, index=index, columns=CLV_COLUMNS)
     if known.any():
-        values.loc[known] = clv.predict(summary[known].astype(float))[CLV_COLUMNS].to_numpy()
+        values.loc[known] = clv.predict(summary[known].astype(float)).reindex(columns=CLV_COLUMNS).to_numpy()
     return values
 
 

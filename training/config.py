@@ -59,17 +59,22 @@ class ChurnSettings:
 @dataclass(frozen=True)
 class CLVSettings:
     """The BTYD CLV model: the purchase model ("auto" picks the best on the latest training snapshot's
-    holdout), the CLV horizon and annual discount rate, and the penalizers."""
+    holdout), the CLV horizon and annual discount rate, and the penalizers. covariates: the customers'
+    columns the report's BG/NBD-with-covariates comparison uses ("auto": their text attributes; [] none)."""
 
     model: str = "bgnbd"
     horizon_days: int = 365
     discount_rate: float = 0.1
     penalizer: float = 0.0
     spend_penalizer: float = 0.0
+    covariates: str | tuple[str, ...] = "auto"
 
     def __post_init__(self) -> None:
         if self.model not in CLV_MODELS:
             raise ConfigError(f"clv.model must be one of {CLV_MODELS}, got {self.model!r}")
+        if self.covariates != "auto" and not (isinstance(self.covariates, (list, tuple))
+                                              and all(isinstance(c, str) for c in self.covariates)):
+            raise ConfigError(f'clv.covariates must be "auto" or a list of customers columns, got {self.covariates!r}')
 
 
 @dataclass(frozen=True)

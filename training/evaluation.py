@@ -5,6 +5,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cxmodels import plots
+from cxmodels.errors import DataError, ModelError
+from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.metrics.classification import churn_report
 from cxmodels.metrics.clv_evaluation import (
     conditional_expectation_by_frequency,
@@ -14,6 +16,8 @@ from cxmodels.metrics.clv_evaluation import (
     holdout_scores,
     normalized_gini,
 )
+from cxmodels.models import BTYDModel
+from cxmodels.models.clv.covariates import CovariateBGNBD, covariate_matrix
 
 
 def churn_evaluation(y, predictions: dict[str, np.ndarray], importance: pd.Series,
@@ -68,3 +72,45 @@ def frequency_table(frequency, actual, predicted) -> pd.DataFrame:
 def clv_gini(actual_spend, clv) -> float:
     """Normalized Gini of the actual held-out spend ordered by the predicted clv."""
     return normalized_gini(np.clip(np.asarray(actual_spend, dtype=float), 0, None), clv)
+
+
+def covariate_comparison(summary: pd.DataFrame, actual_purchases: pd.Series, customers: pd.DataFrame | None,
+                         columns, horizon_days: int, time_unit: str) -> pd.DataFrame | None:
+    """BG/NBD without and with the customers' covariates (`columns`, or "auto": the text attribute columns
+    with 2 to MAX_LEVELS values), both fitted on `summary` (the held-out cut-off), compared on the held-out
+    period: the fit's log-likelihood, AIC, and the MAE and total ratio of the predicted holdout purchases.
+    None without usable covariates or when a fit fails."""
+    if customers is None or customers.empty:
+        return None
+    names = _covariate_columns(customers) if columns == "auto" else list(columns)
+    if not names:
+        return None
+    X = summary[list(PURCHASE_COLUMNS)]
+    actual = actual_purchases.reindex(X.index).to_numpy(dtype=float)
+    try:
+        plain = BTYDModel("bgnbd", time_unit=time_unit, horizon_days=horizon_days, interval=None).fit(X)
+        Z = covariate_matrix(customers, names, index=X.index)
+        with_covariates = CovariateBGNBD(time_unit=time_unit, horizon_days=horizon_days).fit(X, Z)
+    except (DataError, ModelError):
+        return None
+    rows = {}
+    for name, model, predicted, parameters in (
+            ("without covariates", plain, plain.expected_purchases(X).to_numpy(), 4),
+            (f"with {', '.join(names)}", with_covariates, with_covariates.predict(X, Z)["expected_purchases"].to_numpy(),
+             4 + 3 * Z.shape[1])):
+        rows[name] = {"parameters": parameters, "log_likelihood": model.log_likelihood_,
+                      "aic": 2 * parameters - 2 * model.log_likelihood_,
+                      "holdout_mae": float(np.mean(np.abs(predicted - actual))),
+                      "holdout_total_ratio": float(predicted.sum() / actual.sum()) if actual.sum() else np.nan}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("BG/NBD")
+
+
+MAX_LEVELS = 20
+
+
+def _covariate_columns(customers: pd.DataFrame) -> list[str]:
+    """Text attribute columns of the customers table with 2 to MAX_LEVELS distinct values."""
+    return [name for name in customers.columns if name not in ("customer_id", "signup_date")
+            and not pd.api.types.is_numeric_dtype(customers[name])
+            and not pd.api.types.is_datetime64_any_dtype(customers[name])
+            and 2 <= customers[name].nunique() <= MAX_LEVELS]

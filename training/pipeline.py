@@ -27,7 +27,7 @@ from cxmodels.models import (AdditiveChurnModel, BGNBDChurnBaseline, BTYDFitErro
                              select_btyd_model)
 from training import registry, tracking
 from training.config import TrainingConfig
-from training.evaluation import churn_evaluation, clv_evaluation, clv_gini
+from training.evaluation import churn_evaluation, clv_evaluation, clv_gini, covariate_comparison
 from training.pyfunc import ChurnPyfunc, CLVPyfunc
 from training.reference import log_reference
 from training.report import render_report
@@ -37,6 +37,7 @@ from training.snapshots import SnapshotPlan, plan_snapshots
 STEPS = 7  # the `with steps(...)` blocks of `train`
 FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
 LINK_TABLE = "Churn by experience on the held-out snapshot"
+COVARIATE_TABLE = "CLV without and with the customers covariates on the held-out period"  # BG/NBD both
 CLV_FALLBACKS = ("bgnbd", "pareto", "mbgnbd")  # tried in this order when the chosen purchase model does not fit
 ONE_SIDED_95 = 1.645  # standard errors a gain over the baseline must clear: not a chance result on this snapshot
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over
@@ -258,7 +259,12 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
     metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
                 for name, (metric, _) in scores.items() if champions[name].score is not None}
     links = churn_by_experience(held_out.X_test.set_index("customer_id"), held_out.y_test)  # the held-out snapshot
-    return _Evaluation(metrics, figures | clv_figures, scores, {FREQUENCY_TABLE: frequency, LINK_TABLE: links})
+    tables = {FREQUENCY_TABLE: frequency, LINK_TABLE: links}
+    covariates = covariate_comparison(clv.summary, clv.actual["future_purchases"], data.dataset.customers,
+                                      config.clv.covariates, config.snapshots.horizon_days, config.features.time_unit)
+    if covariates is not None:
+        tables[COVARIATE_TABLE] = covariates
+    return _Evaluation(metrics, figures | clv_figures, scores, tables)
 
 
 def _fit_metrics(btyd: BTYDModel) -> dict:

@@ -16,6 +16,8 @@ does not go below 0). Only refunds before the cut-off count. Zero-amount orders 
 as in lifetimes.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -26,7 +28,7 @@ from cxmodels.features.config import TIME_UNITS, VALUE_PERIODS
 from cxmodels.features.history import floats
 from cxmodels.features.per_customer import distinct, largest, smallest, total
 from cxmodels.features.refunds import net_refunds
-from cxmodels.features.timeutil import NAT, epoch_ns, period_number, to_ns
+from cxmodels.features.timeutil import DAY_NS, NAT, epoch_ns, period_number, to_ns
 
 PURCHASE_COLUMNS = ("frequency", "recency", "T")  # what the BTYD purchase models read
 SPEND_COLUMN = "monetary_value"  # what the Gamma-Gamma spend model reads, with frequency
@@ -79,17 +81,62 @@ def value_summary(transactions: pd.DataFrame, as_of, period: str = "D", time_uni
     time_unit: "days" or "weeks" (days / 7, lifetimes' freq="D", freq_multiplier=7).
     refund_window_days: how long before a refund the order it cancels may be, when matched by amount.
     """
-    as_of_ns = to_ns(as_of)
+    rows = _transaction_rows(transactions, None, to_ns(as_of))
+    arrays = netted_summary(*rows.columns, len(rows.customers), rows.end_ns, period, time_unit, refund_window_days)
+    summary = pd.DataFrame(arrays, index=pd.Index(rows.customers, dtype="str", name="customer_id"))
+    return summary[~np.isnan(arrays["frequency"])].sort_index()
+
+
+def calibration_and_holdout(transactions: pd.DataFrame, calibration_end, observation_end, period: str = "D",
+                            time_unit: str = "days", refund_window_days: int = 30) -> pd.DataFrame:
+    """lifetimes' `calibration_and_holdout_data` split by calendar date: the value summary as of
+    `calibration_end` (`value_summary`) and, for the same customers, what they did in
+    [calibration_end, observation_end): frequency_holdout (periods with a purchase), monetary_value_holdout
+    (mean amount of those periods, 0 without one) and duration_holdout (the holdout's length in `time_unit`).
+
+    Refunds in the holdout are netted against holdout orders only (a refund of an order bought before
+    calibration_end takes nothing off the holdout). Customers whose first purchase is in the holdout are
+    not in the calibration summary and are left out, as in lifetimes.
+    """
+    start, end = to_ns(calibration_end), to_ns(observation_end)
+    if not end > start:
+        raise ConfigError(f"observation_end ({observation_end}) must be after calibration_end ({calibration_end})")
+    calibration = value_summary(transactions, calibration_end, period, time_unit, refund_window_days)
+    rows = _transaction_rows(transactions, start, end)
+    code, time, amount, order, product = rows.columns
+    netted = net_refunds(code, time, amount, order, product, refund_window_days)
+    buy = netted.purchase
+    n = len(rows.customers)
+    periods = period_number(time[buy], period)
+    periods -= int(periods.min()) if len(periods) else 0
+    bought = distinct(code[buy], periods, int(periods.max(initial=0)) + 1, n)
+    spend = total(code[buy], netted.amount[buy], n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(bought > 0, spend / bought, 0.0)
+    holdout = pd.DataFrame({"frequency_holdout": bought.astype(float), "monetary_value_holdout": mean},
+                           index=pd.Index(rows.customers, dtype="str", name="customer_id"))
+    holdout = holdout.reindex(calibration.index, fill_value=0.0)
+    days = (end - start) / DAY_NS
+    return calibration.join(holdout).assign(duration_holdout=days / TIME_UNITS[time_unit])
+
+
+class _Rows(NamedTuple):
+    columns: tuple  # code, time, amount, order, product of the rows kept
+    customers: np.ndarray  # customer_id of each code
+    end_ns: int
+
+
+def _transaction_rows(transactions: pd.DataFrame, start_ns: int | None, end_ns: int) -> _Rows:
+    """The transaction rows with a customer, a time in [start_ns, end_ns) and an amount, as integer codes."""
     codes, dictionary = encode_text(transactions["customer_id"])
     time = epoch_ns(transactions["timestamp"])
     amount = floats(transactions["amount"])
-    keep = (codes >= 0) & (time != NAT) & (time < as_of_ns) & ~np.isnan(amount)
+    keep = (codes >= 0) & (time != NAT) & (time < end_ns) & ~np.isnan(amount)
+    if start_ns is not None:
+        keep &= time >= start_ns
     order, product = (encode_text(transactions[column], keep)[0] if column in transactions.columns else None
                       for column in ("order_id", "product_id"))
-    arrays = netted_summary(codes[keep], time[keep], amount[keep], order, product, len(dictionary), as_of_ns,
-                            period, time_unit, refund_window_days)
-    summary = pd.DataFrame(arrays, index=pd.Index(dictionary, dtype="str", name="customer_id"))
-    return summary[~np.isnan(arrays["frequency"])].sort_index()
+    return _Rows((codes[keep], time[keep], amount[keep], order, product), dictionary, end_ns)
 
 
 def value_columns(config) -> tuple[Column, ...]:

@@ -1,12 +1,14 @@
 """The value summary against lifetimes on CDNOW, and by hand."""
 
+import numpy as np
 import pandas as pd
 import pytest
-from lifetimes.utils import summary_data_from_transaction_data
+from lifetimes.utils import calibration_and_holdout_data, summary_data_from_transaction_data
 from worlds import tiny
 
 from cxmodels.data.samples import cdnow
-from cxmodels.features import FeatureConfig, build_features, value_summary
+from cxmodels.errors import ConfigError
+from cxmodels.features import FeatureConfig, build_features, calibration_and_holdout, value_summary
 
 AS_OF = "1997-10-01"
 
@@ -53,3 +55,24 @@ def test_weekly_periods_start_on_monday():
     dataset = tiny(transactions=[("a", "2024-06-02", 10), ("a", "2024-06-03", 20), ("a", "2024-06-09", 30)])
     summary = value_summary(dataset.transactions, "2024-06-17", period="W", time_unit="weeks")  # Sun, Mon, Sun
     assert summary.loc["a"].tolist() == [1, 1, 2, 50]
+
+
+@pytest.mark.parametrize(("multiplier", "unit"), [(1, "days"), (7, "weeks")])
+def test_calibration_and_holdout_equals_lifetimes_on_cdnow(transactions, multiplier, unit):
+    naive = transactions.assign(timestamp=transactions["timestamp"].dt.tz_localize(None))
+    expected = calibration_and_holdout_data(
+        naive, "customer_id", "timestamp", calibration_period_end="1997-09-30", observation_period_end="1998-06-30",
+        freq="D", freq_multiplier=multiplier, monetary_value_col="amount").sort_index()
+    expected.columns = [name.removesuffix("_cal") for name in expected.columns]
+    ours = calibration_and_holdout(transactions, AS_OF, "1998-07-01", time_unit=unit)
+    assert list(ours.index) == list(expected.index.astype(str))
+    same = [name for name in ours.columns if name != "monetary_value_holdout"]
+    pd.testing.assert_frame_equal(ours[same].reset_index(drop=True), expected[same].reset_index(drop=True),
+                                  check_dtype=False)
+    # lifetimes' monetary_value_holdout is the mean per transaction row; ours per purchase day, like monetary_value
+    holdout = transactions[transactions["timestamp"].between(pd.Timestamp(AS_OF, tz="UTC"), pd.Timestamp(
+        "1998-07-01", tz="UTC"), inclusive="left")]
+    spend = holdout.groupby("customer_id")["amount"].sum().reindex(ours.index, fill_value=0.0)
+    np.testing.assert_allclose(ours["monetary_value_holdout"] * ours["frequency_holdout"], spend, atol=1e-9)
+    with pytest.raises(ConfigError, match="observation_end .* must be after calibration_end"):
+        calibration_and_holdout(transactions, AS_OF, AS_OF)

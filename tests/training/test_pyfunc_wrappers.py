@@ -48,7 +48,8 @@ def test_clv_wrapper_gives_the_value_columns_and_refuses_missing_features(datase
     summary = value_summary(dataset.transactions, observed_until(dataset))
     wrapper = loaded(CLVPyfunc(), BTYDModel().fit(summary), tmp_path)
     out = wrapper.predict(None, summary.head(3).reset_index(drop=True))
-    assert list(out.columns) == ["p_alive", "expected_purchases", "expected_order_value", "clv"] and len(out) == 3
+    assert list(out.columns) == ["p_alive", "expected_purchases", "expected_purchases_low", "expected_purchases_high",
+                                 "expected_order_value", "clv", "clv_low", "clv_high"] and len(out) == 3
     with_ids = wrapper.predict(None, summary.head(3).reset_index())
     assert list(with_ids["customer_id"]) == list(summary.index[:3])
     with pytest.raises(MissingFeaturesError, match="monetary_value"):

@@ -74,7 +74,8 @@ def test_the_champions_load_by_alias_in_a_fresh_process(runs):
                           capture_output=True, text=True, timeout=120, check=True)
     columns = json.loads(done.stdout.strip().splitlines()[-1])
     assert {"churn_probability", "reason_1"} <= set(columns[CHURN_MODEL])
-    assert columns[CLV_MODEL] == ["customer_id", "p_alive", "expected_purchases", "expected_order_value", "clv"]
+    assert columns[CLV_MODEL] == ["customer_id", "p_alive", "expected_purchases", "expected_purchases_low",
+                                  "expected_purchases_high", "expected_order_value", "clv", "clv_low", "clv_high"]
 
 
 def test_the_report_is_self_contained_and_holds_the_figures(runs):
@@ -101,3 +102,10 @@ def test_the_report_holds_the_holdout_table_by_calibration_frequency(runs):
     assert table.loc["all", "customers"] == buckets["customers"].sum()
     assert table.loc["all", "actual_total"] == pytest.approx(buckets["actual_total"].sum())
     assert 0.5 < table.loc["all", "ratio"] < 2  # a sane fit on the simulated world
+    assert "CLV without and with the customers covariates on the held-out period" in text
+    path = client.download_artifacts(first.run_id,
+                                     "tables/CLV_without_and_with_the_customers_covariates_on_the_held-out_period.csv")
+    covariates = pd.read_csv(path, index_col=0)
+    assert list(covariates.index) == ["without covariates", "with plan, region"]
+    assert covariates["log_likelihood"].iloc[1] >= covariates["log_likelihood"].iloc[0]  # nested models
+    assert (covariates["holdout_mae"] > 0).all()

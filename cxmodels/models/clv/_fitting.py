@@ -57,13 +57,15 @@ class BTYDFitError(ModelError):
 @dataclass(frozen=True)
 class Fit:
     """A converged fit: parameters, the penalizer that gave them, the unpenalized log-likelihood summed
-    over the customers, the parameters' standard errors, and one line per attempt."""
+    over the customers, the parameters' standard errors, one line per attempt, and the covariance of the
+    log-parameters (the inverse Hessian at the optimum, in the order of the parameters)."""
 
     params: dict[str, float]
     penalizer: float
     log_likelihood: float
     standard_errors: dict[str, float]
     attempts: tuple[str, ...]
+    log_covariance: np.ndarray
 
 
 def fit_parameters(model: str, rows: Rows, penalizer: float = 0.0) -> Fit:
@@ -81,7 +83,7 @@ def fit_parameters(model: str, rows: Rows, penalizer: float = 0.0) -> Fit:
         degenerate = _no_dropout_edge(model, log_params)
         if failure is None:  # the Hessian of the penalized sum over the customers
             hessian = rows.customers * _hessian(objective, log_params, gradient)
-            failure, log_errors = _identified(model, hessian)
+            failure, covariance = _identified(model, hessian)
         if failure is None and model == "gammagamma" and not params["q"] > 1:
             failure = f"q = {params['q']:.4g} <= 1: no finite mean order value"
         if failure is None:
@@ -93,9 +95,9 @@ def fit_parameters(model: str, rows: Rows, penalizer: float = 0.0) -> Fit:
                                f"or check that the data cover long enough for customers to lapse", tuple(attempts))
         if failure is None:
             attempts.append(f"penalizer {tried}: converged")
-            errors = dict(zip(PARAMETERS[model], (np.exp(log_params) * log_errors).tolist()))
+            errors = dict(zip(PARAMETERS[model], (np.exp(log_params) * np.sqrt(np.diag(covariance))).tolist()))
             log_likelihood = -rows.customers * (value - tried * ((np.exp(log_params) * scale) ** 2).sum())
-            return Fit(params, tried, float(log_likelihood), errors, tuple(attempts))
+            return Fit(params, tried, float(log_likelihood), errors, tuple(attempts), covariance)
         attempts.append(f"penalizer {tried}: {failure}")
     raise BTYDFitError(f"{model} did not converge on {rows.customers:,.0f} customers; tried " + "; ".join(attempts)
                        + ". Check the data (enough repeat buyers, recency and T in one unit), or try another model",
@@ -198,19 +200,21 @@ def _positive(matrix: np.ndarray) -> bool:
 
 
 def _identified(model: str, hessian: np.ndarray) -> tuple[str | None, np.ndarray]:
-    """(None, standard errors of the log-parameters) at a well-determined optimum; else (why not, NaN).
+    """(None, covariance of the log-parameters) at a well-determined optimum; else (why not, the covariance or NaN).
 
     On a ridge that rises towards the edge of the parameter space (say a and b growing together) the
     optimiser stops where the slope has become too small to see; the Hessian there is nearly singular."""
     if not _positive(hessian):
-        return "the Hessian at the optimum is not positive definite", np.full(len(hessian), np.nan)
-    log_errors = np.sqrt(np.diag(np.linalg.inv(hessian)))
+        return "the Hessian at the optimum is not positive definite", np.full(hessian.shape, np.nan)
+    covariance = np.linalg.inv(hessian)
+    covariance = (covariance + covariance.T) / 2
+    log_errors = np.sqrt(np.diag(covariance))
     loose = log_errors > MAX_LOG_STANDARD_ERROR
     if loose.any():
         names = ", ".join(f"{PARAMETERS[model][i]} (standard error of its log {log_errors[i]:.3g})"
                           for i in np.flatnonzero(loose))
-        return f"the likelihood is flat: {names} not determined, running off along a ridge", log_errors
-    return None, log_errors
+        return f"the likelihood is flat: {names} not determined, running off along a ridge", covariance
+    return None, covariance
 
 
 def _penalty_scale(model: str, rows: Rows) -> np.ndarray:

@@ -8,12 +8,14 @@ from cxmodels.errors import ConfigError, DataError, ModelError
 from cxmodels.features.config import TIME_UNITS
 from cxmodels.features.value import PURCHASE_COLUMNS, SPEND_COLUMN
 from cxmodels.models._fitted import check_fitted
-from cxmodels.models.clv import formulas
+from cxmodels.models.clv import formulas, intervals
 from cxmodels.models.clv._fitting import BTYDFitError, Fit, fit_parameters
 from cxmodels.models.clv.rows import compress
 
 DAYS_PER_YEAR = 365.25
 UNITS = {**TIME_UNITS, "years": DAYS_PER_YEAR}  # length of one unit of recency and T, in days
+_OUTPUT_ORDER = ("p_alive", "expected_purchases", "expected_purchases_low", "expected_purchases_high",
+                 "expected_order_value", "clv", "clv_low", "clv_high")
 WEIGHTS_COLUMN = "weights"  # how many identical customers a row of the summary stands for
 
 
@@ -32,6 +34,10 @@ class BTYDModel(BaseEstimator):
     penalizer, spend_penalizer: the L2 penalty of the purchase and the spend model, lifetimes'
         `penalizer_coef` (see `cxmodels.models.clv._fitting`). A fit that does not converge is retried with
         0.001, 0.01, 0.1, then 1.0 (those above the one given), then raises BTYDFitError naming each attempt.
+    interval: the level of the intervals `predict` gives (0.9 by default; None for none):
+        expected_purchases_low/high and, with the spend model, clv_low/clv_high, from the uncertainty of
+        the fitted parameters by the delta method (`cxmodels.models.clv.intervals`). They bound the
+        customer's *expected* purchases and CLV, not what the customer will realise.
 
     `fit(X)` takes the value summary (`cxmodels.features.value_summary`): frequency, recency, T and,
     for the spend model, monetary_value, one row per customer, or per group of identical customers
@@ -51,12 +57,13 @@ class BTYDModel(BaseEstimator):
     and p, q, gamma), `standard_errors_` (the same keys and units, from the inverse Hessian at the optimum),
     `log_likelihood_` and `spend_log_likelihood_` (maximised, unpenalized, summed over the customers),
     `penalizer_`, `spend_penalizer_` (the penalizers that converged; the spend ones None without spend),
-    `fit_attempts_` (one line per fit tried), `n_customers_`, `n_spend_customers_`, `n_spend_left_out_`.
+    `fit_attempts_` (one line per fit tried), `log_covariance_` ({"purchases": ..., "spend": ...}: the
+    covariance matrices of the log-parameters, in the order of `params_`), `n_customers_`, `n_spend_customers_`, `n_spend_left_out_`.
     """
 
     def __init__(self, model: str = "bgnbd", time_unit: str = "days", horizon_days: float = 365,
                  step_days: float = DAYS_PER_YEAR / 12, discount_rate: float = 0.1, penalizer: float = 0.0,
-                 spend_penalizer: float = 0.0):
+                 spend_penalizer: float = 0.0, interval: float | None = 0.9):
         self.model = model
         self.time_unit = time_unit
         self.horizon_days = horizon_days
@@ -64,6 +71,7 @@ class BTYDModel(BaseEstimator):
         self.discount_rate = discount_rate
         self.penalizer = penalizer
         self.spend_penalizer = spend_penalizer
+        self.interval = interval
 
     def fit(self, X: pd.DataFrame, y=None, sample_weight=None) -> "BTYDModel":
         """Fit the purchase model, and the spend model when X has monetary_value; returns self."""
@@ -88,20 +96,39 @@ class BTYDModel(BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         """p_alive (at the cut-off), expected_purchases (in the horizon), expected_order_value and clv,
-        indexed like X; the last two only with the spend model."""
+        indexed like X; the last two only with the spend model. With `interval`, expected_purchases_low and
+        _high after expected_purchases, clv_low and clv_high after clv."""
         check_fitted(self, "params_")
         columns = self._columns(X, with_spend=self._has_spend())
+        level = self._interval_level()
         frame = pd.DataFrame({"p_alive": self._p_alive(columns)}, index=X.index)
         if self._has_spend():
             ends = _step_ends(self.horizon_days, self.step_days)
-            cumulative = self._expected_purchases(columns, ends[:, None])
-            order_value = self._expected_order_value(columns)
             discount = (1 + self.discount_rate) ** (-ends / DAYS_PER_YEAR)
-            frame["expected_purchases"] = cumulative[-1]
+
+            def purchases(params):  # (expected purchases in the horizon, their discounted sum)
+                cumulative = self._expected_purchases(columns, ends[:, None], params)
+                return cumulative[-1], discount @ np.diff(cumulative, axis=0, prepend=0)
+
+            (expected, present), order_value = purchases(self.params_), self._expected_order_value(columns)
+            frame["expected_purchases"] = expected
             frame["expected_order_value"] = order_value
-            frame["clv"] = order_value * (discount @ np.diff(cumulative, axis=0, prepend=0))
+            frame["clv"] = order_value * present
+            if level is not None:
+                moved = [purchases(params) for params in intervals.moved(self.params_, self._names("purchases"))]
+                self._add_interval(frame, "expected_purchases", [m[0] for m in moved], level)
+                spend = [self._expected_order_value(columns, params)
+                         for params in intervals.moved(self.params_, formulas.SPEND_PARAMETERS)]
+                variance = self._log_variance("purchases", present, [m[1] for m in moved]) + self._log_variance(
+                    "spend", order_value, spend)
+                frame["clv_low"], frame["clv_high"] = intervals.bounds(frame["clv"].to_numpy(), variance, level)
         else:
             frame["expected_purchases"] = self._expected_purchases(columns, self.horizon_days)
+            if level is not None:
+                moved = [self._expected_purchases(columns, self.horizon_days, params)
+                         for params in intervals.moved(self.params_, self._names("purchases"))]
+                self._add_interval(frame, "expected_purchases", moved, level)
+        frame = frame[[c for c in _OUTPUT_ORDER if c in frame.columns]]
         self._require_finite({name: frame[name].to_numpy() for name in frame.columns}, X.index)
         frame.attrs["horizon_days"] = self.horizon_days
         return frame
@@ -141,7 +168,25 @@ class BTYDModel(BaseEstimator):
         self._require_finite({"probability_of_n_purchases_up_to_time": values}, pd.Index(n.astype(int)), what="n")
         return values
 
+    def _interval_level(self) -> float | None:
+        """The interval level; None for a model without intervals (or one pickled before they existed)."""
+        level = getattr(self, "interval", None)
+        return level if level is not None and hasattr(self, "log_covariance_") else None
+
+    def _names(self, part: str) -> tuple[str, ...]:
+        return formulas.PURCHASE_PARAMETERS[self.model] if part == "purchases" else formulas.SPEND_PARAMETERS
+
+    def _log_variance(self, part: str, value: np.ndarray, moved: list[np.ndarray]) -> np.ndarray:
+        return intervals.log_variance(intervals.log_gradient(value, moved), self.log_covariance_[part])
+
+    def _add_interval(self, frame: pd.DataFrame, name: str, moved: list[np.ndarray], level: float) -> None:
+        value = frame[name].to_numpy()
+        frame[f"{name}_low"], frame[f"{name}_high"] = intervals.bounds(
+            value, self._log_variance("purchases", value, moved), level)
+
     def _learn(self, purchases: Fit, spend: Fit | None) -> None:
+        self.log_covariance_ = {"purchases": purchases.log_covariance, **({"spend": spend.log_covariance}
+                                                                             if spend else {})}
         self.params_ = {**purchases.params, **(spend.params if spend else {})}
         self.standard_errors_ = {**purchases.standard_errors, **(spend.standard_errors if spend else {})}
         self.log_likelihood_, self.penalizer_ = purchases.log_likelihood, purchases.penalizer
@@ -191,14 +236,15 @@ class BTYDModel(BaseEstimator):
         with np.errstate(all="ignore"):  # checked for finite values by the caller
             return formulas.p_alive(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS))
 
-    def _expected_purchases(self, columns: dict, days) -> np.ndarray:
+    def _expected_purchases(self, columns: dict, days, params: dict | None = None) -> np.ndarray:
         with np.errstate(all="ignore"):  # an overflow shows as a value that is not finite, which is checked
-            return formulas.expected_purchases(self.model, self.params_, *(columns[c] for c in PURCHASE_COLUMNS),
-                                               self._in_units(days))
+            return formulas.expected_purchases(self.model, params or self.params_,
+                                               *(columns[c] for c in PURCHASE_COLUMNS), self._in_units(days))
 
-    def _expected_order_value(self, columns: dict) -> np.ndarray:
-        conditional = formulas.expected_order_value(self.params_, columns["frequency"], columns[SPEND_COLUMN])
-        return np.where(_spends(columns), conditional, formulas.population_order_value(self.params_))
+    def _expected_order_value(self, columns: dict, params: dict | None = None) -> np.ndarray:
+        params = params or self.params_
+        conditional = formulas.expected_order_value(params, columns["frequency"], columns[SPEND_COLUMN])
+        return np.where(_spends(columns), conditional, formulas.population_order_value(params))
 
     def _in_units(self, days):
         return np.asarray(days, dtype=float) / UNITS[self.time_unit]
@@ -211,6 +257,8 @@ class BTYDModel(BaseEstimator):
         for name in ("horizon_days", "step_days"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.interval is not None and not 0 < self.interval < 1:
+            raise ConfigError(f"interval must be a level between 0 and 1 (e.g. 0.9) or None, got {self.interval}")
         if not self.discount_rate > -1:
             raise ConfigError(f"discount_rate must be above -1, got {self.discount_rate}")
 

@@ -54,7 +54,8 @@ def test_every_row_matches_lifetimes(fitted, oracle, summary):
                                    oracle.conditional_expected_number_of_purchases_up_to_time(years, x, t_x, n),
                                    rtol=1e-10)
     predicted = fitted.predict(summary.drop(columns="weights"))
-    assert list(predicted.columns) == ["p_alive", "expected_purchases"]
+    assert list(predicted.columns) == ["p_alive", "expected_purchases", "expected_purchases_low",
+                                       "expected_purchases_high"]
     assert predicted["expected_purchases"].tolist() == pytest.approx(fitted.expected_purchases(summary).tolist())
 
 

@@ -53,7 +53,8 @@ def test_pickle_clone_and_params(cdnow_weeks):
 def test_predict_frame(cdnow_weeks):
     model = BTYDModel("bgnbd", time_unit="weeks", horizon_days=365).fit(cdnow_weeks)
     frame = model.predict(cdnow_weeks)
-    assert list(frame.columns) == ["p_alive", "expected_purchases", "expected_order_value", "clv"]
+    assert list(frame.columns) == ["p_alive", "expected_purchases", "expected_purchases_low", "expected_purchases_high",
+                                   "expected_order_value", "clv", "clv_low", "clv_high"]
     assert frame.index.equals(cdnow_weeks.index) and frame.attrs["horizon_days"] == 365
     assert np.isfinite(frame.to_numpy()).all() and (frame["p_alive"].between(0, 1)).all()
     pd.testing.assert_series_equal(frame["expected_purchases"], model.expected_purchases(cdnow_weeks),
@@ -77,7 +78,8 @@ def test_clv_steps_and_discounting(cdnow_weeks):
 def test_without_monetary_value_only_purchases(cdnow_weeks):
     model = BTYDModel(time_unit="weeks").fit(cdnow_weeks[list(COLUMNS)])
     assert set(model.params_) == {"r", "alpha", "a", "b"} and model.spend_penalizer_ is None
-    assert list(model.predict(cdnow_weeks).columns) == ["p_alive", "expected_purchases"]
+    assert list(model.predict(cdnow_weeks).columns) == ["p_alive", "expected_purchases", "expected_purchases_low",
+                                                        "expected_purchases_high"]
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -212,7 +212,8 @@ NOT_FINITE = {"r": 0.5, "alpha": 2.0, "a": 1.5, "b": 200.0}  # scipy's hyp2f1 gi
 
 def test_fit_rejects_a_model_whose_own_predictions_are_not_finite(monkeypatch):
     young = pd.DataFrame({"frequency": [0.0, 0.0, 2.0], "recency": [0.0, 0.0, 50.0], "T": [3.0, 100.0, 200.0]})
-    converged = Fit(NOT_FINITE, 0.0, -1.0, dict.fromkeys(NOT_FINITE, 0.1), ("penalizer 0.0: converged",))
+    converged = Fit(NOT_FINITE, 0.0, -1.0, dict.fromkeys(NOT_FINITE, 0.1), ("penalizer 0.0: converged",),
+                    np.diag([0.01] * 4))
     monkeypatch.setattr(btyd, "fit_parameters", lambda model, rows, penalizer: converged)
     model = BTYDModel("mbgnbd", horizon_days=365)
     with pytest.raises(BTYDFitError, match=r"mbgnbd: expected_purchases is not finite for 1 of 3 values, e\.g\. "

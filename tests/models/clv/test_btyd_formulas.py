@@ -1,9 +1,12 @@
 """Our log-space closed forms against lifetimes' on CDNOW, and against 60-digit references for heavy buyers."""
 
+from math import factorial, gamma
+
 import numpy as np
 import pandas as pd
 import pytest
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+from scipy.special import beta
 
 from cxmodels.data.samples import cdnow
 from cxmodels.features import value_summary
@@ -86,3 +89,31 @@ def test_gamma_gamma_equals_lifetimes(cdnow_weeks):
         fitter.conditional_expected_average_profit(spends["frequency"], spends["monetary_value"]), rtol=1e-12)
     assert formulas.population_order_value(params) == pytest.approx(
         params["p"] * params["gamma"] / (params["q"] - 1))
+
+
+BTYD_EXAMPLE = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # the parameters of R BTYD's bgnbd.pmf examples
+
+
+def _btyd_bgnbd_pmf(params: dict, t: float, x: int) -> float:
+    """R BTYD's bgnbd.pmf.General(params, 0, t, x) (cran/BTYD, R/bgnbd.R), written out in Python: the
+    published finite sum, independent of our incomplete-beta form."""
+    r, alpha, a, b = (params[name] for name in ("r", "alpha", "a", "b"))
+    term1 = beta(a, b + x) / beta(a, b) * gamma(r + x) / gamma(r) / factorial(x) * (alpha / (alpha + t)) ** r * (
+        t / (alpha + t)) ** x
+    if x == 0:
+        return term1
+    summation = sum(gamma(r + i) / gamma(r) / factorial(i) * (t / (alpha + t)) ** i for i in range(x))
+    return term1 + beta(a + 1, b + x - 1) / beta(a, b) * (1 - (alpha / (alpha + t)) ** r * summation)
+
+
+@pytest.mark.parametrize(("t", "counts"), [(2.0, [10]), (39.0, range(11)), (30.0, range(11, 21))])
+def test_probability_of_n_purchases_equals_r_btyd_and_lifetimes(t, counts):
+    """P(X(t) = n) for BG/NBD at the arguments of R BTYD's bgnbd.pmf examples (t = 2, x = 10; t = 39, x = 0;
+    t = 30, x = 11:20; and x = 0:10 at t = 39), against BTYD's formula and lifetimes."""
+    counts = np.array(list(counts))
+    ours = formulas.probability_of_n_purchases("bgnbd", BTYD_EXAMPLE, t, counts)
+    np.testing.assert_allclose(ours, [_btyd_bgnbd_pmf(BTYD_EXAMPLE, t, int(n)) for n in counts], rtol=1e-10)
+    fitter = BetaGeoFitter()
+    fitter.params_ = pd.Series(BTYD_EXAMPLE)
+    np.testing.assert_allclose(ours, [fitter.probability_of_n_purchases_up_to_time(t, int(n)) for n in counts],
+                               rtol=1e-10)
