@@ -84,7 +84,7 @@ class StoreError(CxmodelsError, RuntimeError):
     """The store cannot answer: no such batch, or the database cannot be reached."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StoredTable:
     """A table of the store: its name, the frame, its metadata and when it was written (UTC)."""
 
