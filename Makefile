@@ -24,6 +24,7 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels score world --out scores/scores.parquet
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments list
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments export save_now --out segments/save_now.csv
+	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments export save_now --budget 10 --out segments/save_list.csv
 	@echo ""
 	@echo "Demo outputs, in $(DEMO_DIR)/:"
 	@echo "  world/                 the simulated dataset (its ground truth in world/truth/)"
@@ -33,6 +34,11 @@ demo: $(STAMP)
 	@echo "  scores/scores.parquet  one row per customer: churn risk and reasons, CLV, value tier, segments"
 	@echo "  scores.db              the score store the service reads: cd $(DEMO_DIR) && CXMODELS_API_KEY=secret $(abspath $(BIN))/cxmodels serve"
 	@echo "  segments/save_now.csv  high-value customers at high churn risk, with their reasons, for marketing"
+	@echo "  segments/save_list.csv the 10 save_now customers worth acting on first (net value of a retention offer)"
+	@echo ""
+	@echo "The dashboard (KPI trends, the driver table, churn by experience, segment downloads):"
+	@echo "  cd $(DEMO_DIR) && CXMODELS_API_KEY=secret $(abspath $(BIN))/cxmodels serve"
+	@echo "  then open http://127.0.0.1:8000/dashboard and sign in with the key 'secret'"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q

@@ -377,23 +377,40 @@ def segments_list(config: ServingConfigFile = None, store: StoreUrl = None) -> N
 def segments_export(
     name: Annotated[str, typer.Argument(help="Segment name (see `cxmodels segments list`).")],
     out: Annotated[Path, typer.Option(help="File to write: .csv or .parquet (written atomically).")],
+    budget: Annotated[int | None, typer.Option(min=1, help="Save list: at most this many customers, those worth "
+                                                           "acting on first.")] = None,
+    max_cost: Annotated[float | None, typer.Option(min=0, help="Save list: offers costing at most this much in "
+                                                               "all, the customers worth acting on first.")] = None,
     config: ServingConfigFile = None,
     store: StoreUrl = None,
 ) -> None:
     """Write the customers of a segment in the latest batch, with their scores and reasons.
 
-    In a CSV, text that a spreadsheet would run as a formula (starting with =, +, -, @) gets a leading '.
+    With --budget and/or --max-cost, a save list: only the customers whose expected net value of acting
+    (churn_probability x clv x save_rate - offer_cost, terms from [retention]) is positive, best first, with
+    that value; and the campaign's expected value. In a CSV, text that a spreadsheet would run as a formula
+    (starting with =, +, -, @) gets a leading '.
     """
+    from serving.economics import save_list
     from serving.files import write_atomically
     from serving.store import StoreError
 
+    settings = _serving_config(config)
     scores, batch = _latest_batch(config, store)
     if name not in batch.metadata["segments"]:
         raise StoreError(f"no segment {name!r} in batch {batch.batch_id}; its segments: "
                          f"{', '.join(batch.metadata['segments'])}")
     members = scores.segment_members(name, batch.batch_id)
+    campaign = None
+    if budget is not None or max_cost is not None:
+        total = len(members)
+        members, campaign = save_list(members, settings.retention.terms(name), budget, max_cost)
     write_atomically(members, out, for_spreadsheets=True)
     typer.echo(f"Wrote {out}: {len(members):,} customers of segment {name} (batch {batch.batch_id}, as of {batch.as_of})")
+    if campaign is not None:
+        terms = settings.retention.terms(name)
+        typer.echo(f"Save list of {total:,} members (offer cost {terms.offer_cost:g}, save rate {terms.save_rate:g}): "
+                   f"{campaign.summary()}")
 
 
 store_app = typer.Typer(help="The score store: its batches and the one served.", no_args_is_help=True)

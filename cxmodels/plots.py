@@ -186,3 +186,41 @@ def feature_importance_figure(importance: pd.Series, top: int = 15, config=None)
     axes.set_xlabel("Mean absolute contribution to the churn log-odds")
     axes.legend(title="Feature family", loc="lower right")
     return figure
+
+
+def revenue_at_risk_figure(drivers: pd.DataFrame) -> Figure:
+    """Revenue at risk per driver (a driver table: driver, revenue_at_risk and its _low, _high), one horizontal
+    bar each with its interval, the largest on top."""
+    table = drivers.sort_values("revenue_at_risk", kind="stable")
+    figure = Figure(figsize=(8, 1.5 + 0.4 * len(table)), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    value = table["revenue_at_risk"].to_numpy(dtype=float)
+    errors = np.vstack([value - table["revenue_at_risk_low"].to_numpy(dtype=float),
+                        table["revenue_at_risk_high"].to_numpy(dtype=float) - value])
+    axes.barh(table["driver"].astype(str), value, xerr=np.nan_to_num(errors).clip(min=0), capsize=3, color="C3")
+    axes.set_title("Revenue at risk per driver over the model's horizon, with its interval")
+    axes.set_xlabel("Revenue at risk (CLV of the churners the driver adds)")
+    axes.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def churn_by_experience_figure(links: pd.DataFrame, columns: int = 3) -> Figure:
+    """Churn rate by experience band (a `cxmodels.metrics.links` table), a panel per experience, a bar per band
+    with its 95 % interval."""
+    experiences = list(dict.fromkeys(links["experience"]))
+    rows = -(-len(experiences) // columns)
+    figure = Figure(figsize=(10, 2.6 * rows + 0.6), layout="constrained")
+    FigureCanvasAgg(figure)
+    for number, experience in enumerate(experiences, start=1):
+        axes = figure.add_subplot(rows, columns, number)
+        part = links[links["experience"] == experience]
+        rate = part["churn_rate"].to_numpy(dtype=float)
+        errors = np.vstack([rate - part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float) - rate])
+        axes.bar(part["band"].astype(str), rate, yerr=np.nan_to_num(errors).clip(min=0), capsize=3, color="C0")
+        axes.set_title(experience.replace("_", " ").capitalize())
+        axes.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+        axes.tick_params(axis="x", labelrotation=30, labelsize=8)
+        axes.grid(axis="y", alpha=0.3)
+    figure.supylabel("Churn rate over the horizon (95 % interval)")
+    return figure

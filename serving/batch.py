@@ -1,11 +1,15 @@
-"""A batch run: the champions score every customer of a dataset; the scores go to a file and the score store."""
+"""A batch run: the champions score every customer of a dataset; the scores go to a file and the score store,
+with the tables the dashboard shows of the same data: the KPIs by month and the churn rate by experience band."""
 
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from cxmodels.data import load_dataset
+from cxmodels.errors import DataError
 from cxmodels.features import data_as_of
+from cxmodels.metrics.kpis import kpi_table
+from cxmodels.metrics.links import link_table
 from serving.champions import load_champions
 from serving.config import ServingConfig
 from serving.files import check_format, write_atomically
@@ -43,11 +47,24 @@ def run_batch(data_dir, out, as_of=None, config: ServingConfig | None = None, tr
     lap("score")
     write_atomically(scores, out)
     lap("write file")
+    tables, notes = dashboard_tables(dataset, champions.churn.horizon_days or 90, champions.feature_config)
+    lap("kpis")
     catalog = config.catalog()
-    batch = store.write_batch(scores, progress=progress, keep=config.store.keep_batches, metadata={
+    batch = store.write_batch(scores, progress=progress, keep=config.store.keep_batches, tables=tables, metadata={
         **champions.versions(), "churn_model": type(champions.churn).__name__,
         "data_dir": str(Path(data_dir).resolve()), "reference": reference,
-        "segments": {name: segment.description for name, segment in catalog.items()},
+        "segments": {name: segment.description for name, segment in catalog.items()}, "notes": notes,
     })
     lap("write store")
     return BatchResult(out, batch, seconds)
+
+
+def dashboard_tables(dataset, horizon_days: int, feature_config) -> tuple[dict, dict]:
+    """{"kpis": the KPIs by month, "links": the churn rate by experience band over `horizon_days`} of `dataset`,
+    and {table: why it is missing}: the links need a cut-off with customers and complete churn labels."""
+    tables, notes = {"kpis": kpi_table(dataset, by="month")}, {}
+    try:
+        tables["links"] = link_table(dataset, horizon_days=horizon_days, config=feature_config)
+    except DataError as error:
+        notes["links"] = str(error)
+    return tables, notes

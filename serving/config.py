@@ -1,4 +1,5 @@
-"""The serving configuration: risk thresholds, value tiers, the score store, the service and user segments.
+"""The serving configuration: risk thresholds, value tiers, retention economics, the score store, the service
+and user segments.
 
 Read from a TOML file like `serving/default.toml`, which lists every key with its default;
 an unknown key is an error naming it (the same reader as the training configuration).
@@ -11,6 +12,7 @@ from pathlib import Path
 from cxmodels.config import build, read_toml
 from cxmodels.errors import ConfigError
 from cxmodels.segments import check_catalog, segment_catalog
+from serving.economics import Terms, check_terms
 from serving.scoring import RISK_BANDS, SEGMENT_INPUTS
 
 
@@ -95,6 +97,33 @@ class MonitorSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    """The terms of a retention offer (serving.economics): by default, and per segment in `segments`
+    ({segment: {"offer_cost": ..., "save_rate": ...}}, either key optional)."""
+
+    offer_cost: float = 10.0
+    save_rate: float = 0.2
+    segments: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_terms({"offer_cost": self.offer_cost, "save_rate": self.save_rate}, "retention")
+        for name, terms in self.segments.items():
+            where = f"retention.segments.{name}"
+            if not isinstance(terms, dict):
+                raise ConfigError(f"{where} must be a table, e.g. {name} = {{ offer_cost = 25.0, save_rate = 0.3 }}, "
+                                  f"got {terms!r}")
+            unknown = sorted(set(terms) - {"offer_cost", "save_rate"})
+            if unknown:
+                raise ConfigError(f"unknown configuration key '{where}.{unknown[0]}'; known keys: offer_cost, save_rate")
+            check_terms(terms, where)
+
+    def terms(self, segment: str | None = None) -> Terms:
+        """The terms for the customers of `segment`: its own where it has them, else the defaults."""
+        override = self.segments.get(segment, {})
+        return Terms(override.get("offer_cost", self.offer_cost), override.get("save_rate", self.save_rate))
+
+
+@dataclass(frozen=True)
 class ServingConfig:
     """reasons: the lowest churn_risk band whose customers get reasons ("low": all, "none": nobody)."""
 
@@ -103,6 +132,7 @@ class ServingConfig:
     store: StoreSettings = field(default_factory=StoreSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     segments: dict = field(default_factory=dict)
     reasons: str = "low"
 
@@ -119,5 +149,10 @@ def load_serving_config(path: Path | str | None = None) -> ServingConfig:
     """The configuration in the TOML file at `path` (defaults when None); user segments are checked."""
     values = read_toml(path)
     config = build(ServingConfig, values, "")
-    check_catalog(config.catalog(), SEGMENT_INPUTS)
+    catalog = config.catalog()
+    check_catalog(catalog, SEGMENT_INPUTS)
+    unknown = sorted(set(config.retention.segments) - set(catalog))
+    if unknown:
+        raise ConfigError(f"retention.segments.{unknown[0]}: there is no segment {unknown[0]!r}; the segments are: "
+                          f"{', '.join(catalog)}")
     return config

@@ -11,8 +11,14 @@ Score columns: `scores` holds batch_id, customer_id and a column for every score
 for numbers, TEXT for text. A frame with a new column (say a fourth reason) adds that column. A column that
 changes kind is refused, unless all its values are missing. Each batch records its own columns, so it reads
 back as written. as_of is stored once per batch, in `batches`.
+
+Tables: small frames kept whole as JSON (pandas' table orient, which keeps the dtypes) in `stored_tables`.
+A batch's own (the monthly KPIs and the churn-by-experience links of the data it scored) are inserted in the
+transaction that publishes it and deleted with it. The driver table stands on its own: `write_drivers`
+replaces the previous one in one transaction. The tables are created in a store made before them on opening.
 """
 
+import io
 import json
 import secrets
 from contextlib import contextmanager, suppress
@@ -59,11 +65,33 @@ MEMBERS = sa.Table(
     sa.Column("customer_id", sa.Text, primary_key=True),
     sqlite_with_rowid=False,
 )
+TABLES = sa.Table(
+    "stored_tables", SCHEMA,
+    sa.Column("table_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("batch_id", sa.String(64), index=True),  # the batch it belongs to; NULL: its own (the driver table)
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("metadata", sa.Text, nullable=False),  # JSON
+    sa.Column("frame", sa.Text, nullable=False),  # JSON, pandas' orient="table"
+)
+DRIVERS = "drivers"
+DRIVER_COLUMNS = ["driver", "customers_affected", "expected_churners", "revenue_at_risk", "revenue_at_risk_low",
+                  "revenue_at_risk_high"]
 NEWEST = (BATCHES.c.completed_at.desc(), BATCHES.c.batch_id.desc())
 
 
 class StoreError(CxmodelsError, RuntimeError):
     """The store cannot answer: no such batch, or the database cannot be reached."""
+
+
+@dataclass(frozen=True, eq=False)
+class StoredTable:
+    """A table of the store: its name, the frame, its metadata and when it was written (UTC)."""
+
+    name: str
+    frame: pd.DataFrame
+    metadata: dict
+    created_at: pd.Timestamp
 
 
 @dataclass(frozen=True)
@@ -97,9 +125,11 @@ class ScoreStore:
         with self._connection() as conn:  # no write lock unless a table is missing: readers open stores too
             SCHEMA.create_all(conn)
 
-    def write_batch(self, scores: pd.DataFrame, metadata: dict, progress: bool = False, keep: int | None = None) -> Batch:
+    def write_batch(self, scores: pd.DataFrame, metadata: dict, progress: bool = False, keep: int | None = None,
+                    tables: dict[str, pd.DataFrame] | None = None) -> Batch:
         """Store `scores` (a score frame, one as_of) as a new batch, visible once complete; memberships come
-        from its `segments` column (";"-joined names). Leftovers of batches that died midway are deleted first.
+        from its `segments` column (";"-joined names), and `tables` ({name: frame}) are its own tables
+        (`batch_tables`). Leftovers of batches that died midway are deleted first.
         With `keep`, the complete batches beyond the newest `keep` are deleted in the transaction that
         publishes this one: readers see the new batch and the pruned store at the same moment."""
         if keep is not None and keep < 1:
@@ -132,6 +162,8 @@ class ScoreStore:
                 if done != 1:
                     raise StoreError(f"batch {batch_id} was deleted from the score store at {self.url} while being "
                                      "written (by another writer?)")
+                for name, frame in (tables or {}).items():
+                    _insert_table(conn, name, frame, frame.attrs, batch_id)
                 if keep is not None:
                     old = conn.execute(sa.select(BATCHES.c.batch_id).where(BATCHES.c.completed_at.is_not(None))
                                        .order_by(*NEWEST).offset(keep)).scalars().all()
@@ -141,6 +173,40 @@ class ScoreStore:
                 _delete(conn, [batch_id])
             raise
         return self.batch(batch_id)
+
+    def batch_tables(self, batch_id: str | None = None) -> dict[str, pd.DataFrame]:
+        """The tables written with a batch (default the latest), by name, their `attrs` as written."""
+        with self._connection() as conn:
+            batch = self._batch_row(conn, batch_id)
+            rows = conn.execute(sa.select(TABLES).where(TABLES.c.batch_id == batch.batch_id).order_by(TABLES.c.name))
+            return {row.name: _read_frame(row.frame, row.metadata) for row in rows}
+
+    def write_drivers(self, drivers: pd.DataFrame, metadata: dict) -> StoredTable:
+        """Keep `drivers` (a driver table: DRIVER_COLUMNS, maybe more) as the latest driver table, in place of
+        the previous one in one transaction; `metadata` needs its `as_of` and should name the model versions
+        (churn_model_version, clv_model_version)."""
+        missing = [name for name in DRIVER_COLUMNS if name not in drivers.columns]
+        if missing:
+            raise DataError(f"a driver table needs the columns {DRIVER_COLUMNS}; missing: {missing}")
+        if drivers.empty:
+            raise DataError("the driver table is empty: it needs one row per driver")
+        if "as_of" not in metadata:
+            raise DataError("the driver table's metadata needs its as_of (the cut-off it was computed at)")
+        metadata = {**metadata, "as_of": pd.Timestamp(metadata["as_of"]).isoformat()}
+        with self._connection(write=True) as conn:
+            conn.execute(TABLES.delete().where(TABLES.c.name == DRIVERS, TABLES.c.batch_id.is_(None)))
+            _insert_table(conn, DRIVERS, drivers, metadata)
+        return self.latest_drivers()
+
+    def latest_drivers(self) -> StoredTable | None:
+        """The latest driver table, None when none was written."""
+        with self._connection() as conn:
+            row = conn.execute(sa.select(TABLES).where(TABLES.c.name == DRIVERS, TABLES.c.batch_id.is_(None))
+                               .order_by(TABLES.c.created_at.desc()).limit(1)).first()
+        if row is None:
+            return None
+        frame = _read_frame(row.frame, row.metadata)
+        return StoredTable(row.name, frame, frame.attrs, pd.Timestamp(row.created_at, tz="UTC"))
 
     def latest_batch(self) -> Batch | None:
         """The newest complete batch (the last one completed), None when there is none."""
@@ -394,10 +460,24 @@ def _to_batch(row) -> Batch:
     return Batch(row.batch_id, *times, row.rows, json.loads(row.metadata))
 
 
+def _insert_table(conn, name: str, frame: pd.DataFrame, metadata: dict, batch_id: str | None = None) -> None:
+    conn.execute(TABLES.insert().values(
+        table_id=secrets.token_hex(16), name=name, batch_id=batch_id, created_at=_now(),
+        metadata=json.dumps(metadata, default=_jsonable),
+        frame=frame.reset_index(drop=True).to_json(orient="table", index=False, double_precision=15)))
+
+
+def _read_frame(text: str, metadata: str) -> pd.DataFrame:
+    """A frame of `stored_tables`, its metadata as its attrs."""
+    frame = pd.read_json(io.StringIO(text), orient="table")
+    frame.attrs = json.loads(metadata)
+    return frame
+
+
 def _delete(conn, batch_ids) -> None:
-    """Delete the batches `batch_ids` with their scores and memberships."""
+    """Delete the batches `batch_ids` with their scores, memberships and tables."""
     if batch_ids:
-        for table in (MEMBERS, SCORES, BATCHES):
+        for table in (MEMBERS, SCORES, TABLES, BATCHES):
             conn.execute(table.delete().where(table.c.batch_id.in_(batch_ids)))
 
 

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 
 import cxmodels
 from serving.service.errors import BodyLimit, add_error_handlers, documented
-from serving.service.routers import admin, customers, health, scoring, segments
+from serving.service.routers import admin, customers, dashboard, drivers, health, scoring, segments
 from serving.service.runtime import Runtime
 from serving.service.access import AccessLog
 from serving.service.security import require_admin_key, require_read_key
@@ -36,7 +36,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.config.service.max_request_bytes)
     app.add_middleware(AccessLog, keys=settings.keys)  # outermost: it logs the 413s too
     app.include_router(health.router)
-    for router in (customers.router, segments.router, scoring.router):
+    app.include_router(dashboard.router)  # its own sign-in: the key in a header, or a session cookie
+    for router in (customers.router, segments.router, drivers.router, scoring.router):
         app.include_router(router, dependencies=[Depends(require_read_key)], responses=documented(401, 503))
     app.include_router(admin.router, dependencies=[Depends(require_admin_key)], responses=documented(401, 403, 503))
     app.openapi = lambda: segments.declare_page_limit(FastAPI.openapi(app), settings.config.service.max_page_size)

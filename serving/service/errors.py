@@ -21,7 +21,7 @@ MEANINGS = {  # each error status the service answers, as the OpenAPI document d
     400: "The body cannot be parsed at all (e.g. bytes that are not UTF-8)",
     401: "No API key, or one the service does not accept (X-API-Key)",
     403: "A read key where an admin key is needed",
-    404: "No such customer in the latest batch, or no such segment",
+    404: "No such customer in the latest batch, no such segment, or no driver table yet",
     413: "The request body is larger than [service] max_request_bytes",
     422: "The request breaks the declared schema, a limit of the configuration or the data contract",
     503: "Not ready (the score store or the models are not loaded, or there is no batch yet), or scoring is busy "

@@ -22,6 +22,13 @@ ADMIN_KEY_ENV = "CXMODELS_ADMIN_KEY"
 READ, ADMIN = "read", "admin"
 ROLES = (READ, ADMIN)
 REDACTED = "[key]"
+SESSION_MESSAGE = b"cxmodels dashboard session"
+
+
+def session_token(key: str) -> str:
+    """The dashboard's session cookie for `key`: an HMAC of a fixed message under the key, so the cookie never
+    holds the key, every process of the service checks it alike, and it stops working when the key is removed."""
+    return hmac.new(key.encode(), SESSION_MESSAGE, "sha256").hexdigest()
 
 
 class KeysError(ConfigError):
@@ -67,6 +74,15 @@ class Keys:
         for role in (READ, ADMIN):
             for candidate in current[role]:
                 if hmac.compare_digest(given, candidate.encode()):
+                    found = role
+        return found
+
+    def session_role(self, token: str) -> str | None:
+        """ADMIN, READ or None for a dashboard session token (`session_token` of an accepted key)."""
+        current, given, found = self.current(), token.encode(), None
+        for role in (READ, ADMIN):
+            for candidate in current[role]:
+                if hmac.compare_digest(given, session_token(candidate).encode()):
                     found = role
         return found
 

@@ -65,6 +65,11 @@ class World:
     def python(self, code: str, timeout: float = 300) -> subprocess.CompletedProcess:
         return self.run(sys.executable, "-c", code, timeout=timeout)
 
+    def write_drivers(self, drivers: list[dict], metadata: dict) -> None:
+        """`ScoreStore.write_drivers` on the world's score store, as `cxmodels drivers` stores its table."""
+        self.python(f"import pandas as pd; from serving.store import ScoreStore; ScoreStore({self.store_url!r})"
+                    f".write_drivers(pd.DataFrame({drivers!r}), {metadata!r})")
+
     def run_batch(self) -> None:
         """`serving.batch.run_batch` on the world with its serving configuration."""
         self.python(f"from serving.batch import run_batch; from serving.config import load_serving_config; "

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from backends import BACKENDS, create_database, drop_database
 from cxmodels.cli import app
+from cxmodels.errors import DataError
 from serving import store as store_module
 from serving.scoring import SCORE_COLUMNS
 from serving.store import ScoreStore, StoreError
@@ -379,3 +380,48 @@ def test_segment_lists_say_when_churn_risk_comes_from_the_small_data_fallback(tm
     result = CliRunner().invoke(app, ["segments", "list", "--store", url])
     assert result.exit_code == 0 and "save_now" in result.stdout
     assert ("small-data fallback" in result.stderr) is noted
+
+
+DRIVERS = pd.DataFrame({"driver": ["repeat_contacts", "transfers"], "customers_affected": [120, 80],
+                        "expected_churners": [12.5, 6.0], "revenue_at_risk": [5000.25, 2400.0],
+                        "revenue_at_risk_low": [4000.0, 1800.0], "revenue_at_risk_high": [6100.0, 3000.0],
+                        "features_moved": ["most_contacts_on_one_case_90d", "transfers_90d"]})
+
+
+def test_a_batch_keeps_its_tables_and_loses_them_when_pruned(store):
+    kpis = pd.DataFrame({"period": pd.to_datetime(["2025-01-01", "2025-02-01"], utc=True), "kpi": "nps",
+                         "value": [12.5, np.nan], "n": [40, 0]})
+    links = pd.DataFrame({"experience": ["nps"], "band": ["detractor"], "churn_rate": [0.31]})
+    links.attrs = {"as_of": "2024-10-01", "horizon_days": 90}
+    first = store.write_batch(score_frame(), {}, tables={"kpis": kpis, "links": links})
+    tables = store.batch_tables()
+    assert sorted(tables) == ["kpis", "links"] and tables["links"].attrs == links.attrs
+    assert_frame_equal(tables["kpis"], kpis, check_dtype=False)
+    assert_frame_equal(tables["links"], links, check_dtype=False)
+    second = store.write_batch(score_frame(), {}, keep=1)
+    assert store.batch_tables() == {} and count(store, "stored_tables") == 0
+    with pytest.raises(StoreError, match=f"no complete batch '{first.batch_id}'"):
+        store.batch_tables(first.batch_id)
+    assert second == store.latest_batch()
+
+
+def test_the_latest_driver_table_replaces_the_previous_one(store):
+    assert store.latest_drivers() is None
+    store.write_drivers(DRIVERS.iloc[::-1], {"as_of": "2025-01-01", "churn_model_version": "3"})
+    store.write_drivers(DRIVERS, {"as_of": pd.Timestamp("2025-02-01", tz="UTC"), "churn_model_version": "4"})
+    latest = store.latest_drivers()
+    assert latest.metadata == {"as_of": "2025-02-01T00:00:00+00:00", "churn_model_version": "4"}
+    assert_frame_equal(latest.frame, DRIVERS, check_dtype=False) and count(store, "stored_tables") == 1
+    store.write_batch(score_frame(), {}, keep=1)  # batches come and go; the driver table stays
+    assert store.latest_drivers().metadata == latest.metadata
+
+
+@pytest.mark.parametrize("frame, metadata, words", [
+    (DRIVERS.drop(columns="revenue_at_risk_low"), {"as_of": "2025-01-01"}, "missing: ['revenue_at_risk_low']"),
+    (DRIVERS.iloc[:0], {"as_of": "2025-01-01"}, "the driver table is empty"),
+    (DRIVERS, {}, "needs its as_of"),
+])
+def test_a_driver_table_that_cannot_be_kept_is_refused(store, frame, metadata, words):
+    with pytest.raises(DataError, match=re.escape(words)):
+        store.write_drivers(frame, metadata)
+    assert store.latest_drivers() is None
