@@ -14,13 +14,13 @@ from cxmodels.data.cutoff import utc_timestamp
 from cxmodels.errors import DataError
 from cxmodels.features import build_features, builder, families, snapshot_population, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS, SUMMARY_COLUMNS
+from cxmodels.models.clv.btyd import PREDICTION_COLUMNS
 from cxmodels.segments import assign
 
 REASONS = 3
 REASON_CHUNK = 50_000
 RISK_BANDS = ("low", "medium", "high", "none")  # config.reasons: the lowest band that gets reasons
-CLV_COLUMNS = ["p_alive", "expected_purchases", "expected_purchases_low", "expected_purchases_high",
-               "expected_order_value", "clv", "clv_low", "clv_high"]  # the intervals: missing from a model without
+CLV_COLUMNS = list(PREDICTION_COLUMNS)  # the intervals: missing from a model without
 PROFILE_COLUMNS = ["days_since_last_purchase", "purchases_total", "spend_total", "mean_order_value", "nps_latest",
                    "nps_category"]
 RFM = {"r_score": "days_since_last_purchase", "f_score": "purchases_total", "m_score": "spend_total"}

@@ -70,19 +70,18 @@ class Keys:
 
     def role(self, key: str) -> str | None:
         """ADMIN, READ or None for `key`, comparing it with every accepted key in constant time."""
-        current, given, found = self.current(), key.encode(), None
-        for role in (READ, ADMIN):
-            for candidate in current[role]:
-                if hmac.compare_digest(given, candidate.encode()):
-                    found = role
-        return found
+        return self._matching_role(key, lambda candidate: candidate)
 
     def session_role(self, token: str) -> str | None:
         """ADMIN, READ or None for a dashboard session token (`session_token` of an accepted key)."""
-        current, given, found = self.current(), token.encode(), None
+        return self._matching_role(token, session_token)
+
+    def _matching_role(self, given: str, form) -> str | None:
+        """The highest role with an accepted key whose `form` equals `given`, every key compared in constant time."""
+        current, given, found = self.current(), given.encode(), None
         for role in (READ, ADMIN):
             for candidate in current[role]:
-                if hmac.compare_digest(given, session_token(candidate).encode()):
+                if hmac.compare_digest(given, form(candidate).encode()):
                     found = role
         return found
 

@@ -14,8 +14,8 @@ from cxmodels.models.clv.rows import compress
 
 DAYS_PER_YEAR = 365.25
 UNITS = {**TIME_UNITS, "years": DAYS_PER_YEAR}  # length of one unit of recency and T, in days
-_OUTPUT_ORDER = ("p_alive", "expected_purchases", "expected_purchases_low", "expected_purchases_high",
-                 "expected_order_value", "clv", "clv_low", "clv_high")
+PREDICTION_COLUMNS = ("p_alive", "expected_purchases", "expected_purchases_low", "expected_purchases_high",
+                      "expected_order_value", "clv", "clv_low", "clv_high")  # what predict gives, in this order (at most)
 WEIGHTS_COLUMN = "weights"  # how many identical customers a row of the summary stands for
 
 
@@ -128,7 +128,7 @@ class BTYDModel(BaseEstimator):
                 moved = [self._expected_purchases(columns, self.horizon_days, params)
                          for params in intervals.moved(self.params_, self._names("purchases"))]
                 self._add_interval(frame, "expected_purchases", moved, level)
-        frame = frame[[c for c in _OUTPUT_ORDER if c in frame.columns]]
+        frame = frame[[c for c in PREDICTION_COLUMNS if c in frame.columns]]
         self._require_finite({name: frame[name].to_numpy() for name in frame.columns}, X.index)
         frame.attrs["horizon_days"] = self.horizon_days
         return frame
