@@ -1,0 +1,106 @@
+"""Counterfactual re-scoring: each customer's churn probability minus the probability with a driver's features
+set to the experience of a customer without the problem, every other feature kept."""
+
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cxmodels.drivers.declared import MISSING, UNAFFECTED, Driver
+from cxmodels.errors import DataError
+
+COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq,
+           "!=": operator.ne}
+
+
+@dataclass(frozen=True)
+class DriverEffect:
+    """Per customer of the features' index: whether the driver's problem is there, and the churn probability it
+    adds in the model's view (0 where not affected); `features_moved`: the moved features the model reads."""
+
+    driver: Driver
+    affected: np.ndarray
+    added: np.ndarray
+    features_moved: tuple[str, ...]
+    values: dict  # {feature moved: its counterfactual value}
+
+
+def affected(driver: Driver, features: pd.DataFrame) -> np.ndarray:
+    """Whether each customer has the driver's problem (any of its conditions holds; missing values never do)."""
+    absent = [condition.feature for condition in driver.affected if condition.feature not in features]
+    if absent:
+        raise DataError(f"driver {driver.name}: its condition reads {absent}, which these features lack")
+    mask = np.zeros(len(features), bool)
+    for condition in driver.affected:
+        values = pd.to_numeric(features[condition.feature], errors="coerce").to_numpy(float)
+        threshold = condition.value
+        if threshold is None:
+            known = values[~np.isnan(values)]
+            threshold = np.percentile(known, condition.percentile) if len(known) else np.nan
+        with np.errstate(invalid="ignore"):
+            mask |= COMPARE[condition.operator](values, threshold) & ~np.isnan(values)
+    return mask
+
+
+def counterfactual_values(driver: Driver, features: pd.DataFrame, problem: np.ndarray) -> dict:
+    """{feature: the value without the problem} for the driver's features present in `features`."""
+    values = {}
+    for name, value in driver.counterfactual.items():
+        if name not in features:
+            continue
+        if value == UNAFFECTED:
+            column = features.loc[~problem, name].dropna()
+            if pd.api.types.is_numeric_dtype(column):
+                value = float(column.median()) if len(column) else np.nan
+            else:
+                value = column.mode().iloc[0] if len(column) else np.nan
+        values[name] = np.nan if value == MISSING else value
+    return values
+
+
+def apply_counterfactual(features: pd.DataFrame, changes: list[tuple[dict, np.ndarray]]) -> pd.DataFrame:
+    """A copy of `features` with each (values, rows) of `changes` set: {feature: value} on the rows of a boolean
+    mask; the dtypes kept."""
+    changed = features.copy()
+    for values, rows in changes:
+        for name, value in values.items():
+            column = changed[name]
+            if isinstance(column.dtype, pd.CategoricalDtype) and not pd.isna(value) \
+                    and value not in column.cat.categories:
+                changed[name] = column.cat.add_categories([value])
+            changed.loc[rows, name] = None if pd.isna(value) else value
+    return changed
+
+
+def added_probability(model, features: pd.DataFrame, changes: list[tuple[dict, np.ndarray]]) -> np.ndarray:
+    """Per customer, the model's churn probability minus its probability with `changes` (apply_counterfactual)
+    made; 0 for the customers no change touches. `features`: the model's input columns."""
+    rows = np.zeros(len(features), bool)
+    for _, changed_rows in changes:
+        rows |= changed_rows
+    added = np.zeros(len(features))
+    if rows.any():
+        before, after = features[rows], apply_counterfactual(features, changes)[rows]
+        added[rows] = model.predict_proba(before)[:, 1] - model.predict_proba(after)[:, 1]
+    return added
+
+
+def model_columns(model) -> list[str]:
+    return [str(name) for name in model.feature_names_in_]
+
+
+def driver_effects(model, features: pd.DataFrame, drivers: dict[str, Driver]) -> dict[str, DriverEffect]:
+    """The DriverEffect of each driver whose conditions `features` (a feature matrix with at least the churn
+    model's columns) can check; the drivers whose conditions read features it lacks are left out."""
+    columns = model_columns(model)
+    inputs = features[columns]
+    effects = {}
+    for name, driver in drivers.items():
+        if any(condition.feature not in features for condition in driver.affected):
+            continue
+        problem = affected(driver, features)
+        values = counterfactual_values(driver, inputs, problem)
+        added = added_probability(model, inputs, [(values, problem)]) if values else np.zeros(len(features))
+        effects[name] = DriverEffect(driver, problem, added, tuple(values), values)
+    return effects
