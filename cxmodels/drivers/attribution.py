@@ -15,11 +15,13 @@ DRAWS, LEVEL = 200, 0.9
 
 def poisson_bootstrap(values: np.ndarray, draws: int = DRAWS, level: float = LEVEL, seed: int = 0) -> tuple:
     """(low, high) of the `level` interval of the column sums of `values` (customers x quantities) over `draws`
-    Poisson-bootstrap resamples of the customers (each customer weighted by a Poisson(1) count)."""
+    Poisson-bootstrap resamples of the customers (each customer weighted by a Poisson(1) count, the weights
+    scaled to the number of customers: the population's size is known, as in a multinomial bootstrap)."""
     rng = np.random.default_rng(seed)
     totals = np.empty((draws, values.shape[1]))
     for draw in range(draws):
-        totals[draw] = rng.poisson(1.0, len(values)) @ values
+        weights = rng.poisson(1.0, len(values))
+        totals[draw] = weights @ values * (len(values) / max(weights.sum(), 1))
     tail = (1 - level) / 2
     return np.quantile(totals, tail, axis=0), np.quantile(totals, 1 - tail, axis=0)
 

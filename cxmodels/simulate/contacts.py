@@ -64,27 +64,32 @@ def _by_pain(painful: np.ndarray, values: dict) -> np.ndarray:
 
 def _draw_cases(pop: Population, rng: np.random.Generator):
     """(customer, start time, kind, triggering, extra contacts, transferred) of every case, in order of customer,
-    then time."""
-    starts, stops = pop.state_intervals()
-    rate = np.column_stack([pop.contact_rate - pop.trigger_rate, pop.contact_rate * AT_RISK_CONTACT_FACTOR]).ravel()
+    then time. Engaged time is split at `pop.fixed_from`: the fixes hold from then on."""
+    e_start, d_start = pop.state_intervals()[0].reshape(-1, 2).T
+    end = pop.state_intervals()[1].reshape(-1, 2)[:, 1]
+    split = np.clip(pop.fixed_from, e_start, d_start)
+    starts, stops = np.column_stack([e_start, split, d_start]).ravel(), np.column_stack([split, d_start, end]).ravel()
+    rate = np.column_stack([pop.contact_rate - pop.trigger_rate_before, pop.contact_rate - pop.trigger_rate,
+                            pop.contact_rate * AT_RISK_CONTACT_FACTOR]).ravel()
     interval, start = poisson_points(rng, starts, stops, rate)
-    customer = interval // 2
+    customer, part = interval // 3, interval % 3
+    mask = np.where(part == 0, 0, pop.fixed[customer])
     kinds = case_kinds(pop.friction[customer])
-    at_risk = interval % 2 == 1
-    kind = _draw_kind(rng, np.where(at_risk[:, None], kinds, kinds * (1 - TRIGGER_BY_MASK[pop.fixed[customer]])))
+    kind = _draw_kind(rng, np.where((part == 2)[:, None], kinds, kinds * (1 - TRIGGER_BY_MASK[mask])))
     # The triggering case of each customer it made At-risk.
     trigger_customer = np.flatnonzero(pop.triggered & (pop.at_risk < pop.horizon))
-    trigger_kind = _draw_kind(rng, case_kinds(pop.friction[trigger_customer])
-                              * TRIGGER_BY_MASK[pop.fixed[trigger_customer]])
+    trigger_mask = np.where(pop.at_risk[trigger_customer] < pop.fixed_from, 0, pop.fixed[trigger_customer])
+    trigger_kind = _draw_kind(rng, case_kinds(pop.friction[trigger_customer]) * TRIGGER_BY_MASK[trigger_mask])
 
     customer = np.concatenate([customer, trigger_customer])
     start = np.concatenate([start, pop.at_risk[trigger_customer]])
-    weight = np.concatenate([np.where(at_risk, 2, 0), np.ones(len(trigger_customer), int)])
+    weight = np.concatenate([np.where(part == 2, 2, 0), np.ones(len(trigger_customer), int)])
     kind = np.concatenate([kind, trigger_kind])
-    extra, transferred = draw_profiles(rng, kind, pop.fixed[customer], weight)
+    mask = np.concatenate([mask, trigger_mask])
+    extra, transferred = draw_profiles(rng, kind, mask, weight)
     rows = order_by_customer(customer, to_seconds(start))
     triggering = rows >= len(customer) - len(trigger_customer)
-    return customer[rows], start[rows], kind[rows], triggering, extra[rows], transferred[rows]
+    return customer[rows], start[rows], kind[rows], triggering, extra[rows], transferred[rows], mask[rows]
 
 
 def _transfers(rng: np.random.Generator, case: np.ndarray, rank: np.ndarray, size: np.ndarray,
@@ -102,7 +107,7 @@ def _transfers(rng: np.random.Generator, case: np.ndarray, rank: np.ndarray, siz
 def simulate_contacts(pop: Population, rng: np.random.Generator) -> tuple[pd.DataFrame, Cases, pa.Array]:
     """The `contacts` table (sorted by customer, then time), its cases, and per customer the
     case_id of the case that made them At-risk (null for the others)."""
-    case_customer, case_start, kind, triggering, extra, case_transferred = _draw_cases(pop, rng)
+    case_customer, case_start, kind, triggering, extra, case_transferred, case_fixed = _draw_cases(pop, rng)
     painful, case_resolved = kind >= 2, kind % 2 == 1
     n_cases = len(case_customer)
     size = 1 + extra
@@ -151,7 +156,7 @@ def simulate_contacts(pop: Population, rng: np.random.Generator) -> tuple[pd.Dat
                   transferred=case_transferred[kept_case], extra_contacts=extra[kept_case],
                   trigger_probability=trigger_probability(painful[kept_case], case_resolved[kept_case],
                                                           case_transferred[kept_case], extra[kept_case],
-                                                          pop.fixed[case_customer[kept_case]]))
+                                                          case_fixed[kept_case]))
     trigger_case = np.full(len(pop), -1)
     trigger_case[case_customer[triggering]] = np.flatnonzero(triggering)
     return table, cases, pick(case_ids, trigger_case, missing=trigger_case < 0)

@@ -52,3 +52,16 @@ def driver_truth(world, as_of, horizon_days: int) -> pd.Series:
     """Per driver of DRIVERS, the expected churners within `horizon_days` its problems before `as_of` added
     (driver_truth_by_customer, summed)."""
     return driver_truth_by_customer(world, as_of, horizon_days).sum().rename("truth")
+
+
+def attribution_against_truth(model, features: pd.DataFrame, world, as_of, horizon_days: int) -> pd.DataFrame:
+    """Per support driver of DRIVERS: the model's attribution (expected_churners of the driver table, by
+    cxmodels.drivers, of `features` at `as_of`: the churn population, indexed by customer_id), the truth
+    (driver_truth over the same customers) and attribution / truth."""
+    from cxmodels.drivers import BUILT_IN, driver_effects
+
+    effects = driver_effects(model, features, {name: BUILT_IN[name] for name in DRIVERS})
+    truth = driver_truth_by_customer(world, as_of, horizon_days).reindex(features.index).fillna(0.0).sum()
+    table = pd.DataFrame({"attribution": [effects[name].added.sum() for name in DRIVERS],
+                          "truth": truth[list(DRIVERS)].to_numpy()}, index=pd.Index(DRIVERS, name="driver"))
+    return table.assign(ratio=table["attribution"] / table["truth"])
