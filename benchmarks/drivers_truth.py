@@ -6,13 +6,18 @@
 For each seed a contractual world is simulated; the churn model is fitted on snapshots every 90 days
 from half a year after the start, as `cxmodels train` does, and the drivers are attributed on the latest
 complete snapshot (not trained on). Per support driver it prints the attribution (expected churners the
-driver adds in the model's view), the truth (simulate/drivers.py) and their ratio. The what-if check
-removes each driver's problem for a random `--share` of its affected customers in the model, and
-re-simulates the world with the problem's effect removed for the same share of all customers, on their
-cases of the year before the cut-off (simulate(fixes=..., fixes_from=...): a fix from the start would also keep
-alive customers who churned long before and are not in the churn population); both give the expected churners removed at the cut-off among the customers alive
-in the world as is, the re-simulation's from its customers' states at the cut-off with their rates as they
-were (only the problems before the cut-off removed). The re-simulated figure is one draw of the world.
+driver adds in the model's view), the truth (simulate/drivers.py) and their ratio.
+
+The what-if check removes each driver's problem for a random `--share` of its affected customers in the
+model (`whatif`), and re-simulates the world with the problem's effect removed for the same share of all
+customers (simulate(fixes=...): the same cases and draws, a case triggering when its draw falls below the
+smaller probability). Both give the expected churners in the horizon removed at the cut-off among the
+customers alive in the world as is: the re-simulation's is the sum of their true churn probabilities in
+the world as is minus the same with their states at the cut-off in the re-simulated world and their
+rates as they are (only the problems of past cases removed, as the model's counterfactual does; the
+customers the fix kept alive before the cut-off are not in the churn population). Beside it, the truth's
+expectation of the same (share x truth); the re-simulated figure is one draw of the world, the others
+expectations.
 """
 
 import argparse
@@ -31,7 +36,6 @@ from cxmodels.simulate.drivers import DRIVERS, attribution_against_truth
 from cxmodels.simulate.truth import churn_probability_given, rates_of, states_at
 
 HORIZON_DAYS = 90
-FIX_WINDOW_DAYS = 365  # the re-simulation removes the problem's effect on the cases of the year before the cut-off
 CONFIG = FeatureConfig()
 
 
@@ -51,8 +55,7 @@ def resimulated_removed(world, customers: int, seed: int, driver: str, share: fl
                         population: pd.Index) -> float:
     """Expected churners in the horizon removed at `as_of` among `population` by removing `driver`'s effect for
     `share` of the customers: the world as is minus the re-simulated one, both with the rates as they are."""
-    fixed = simulate(customers, seed=seed, contractual=True, fixes={driver: share},
-                     fixes_from=as_of - pd.Timedelta(days=FIX_WINDOW_DAYS))
+    fixed = simulate(customers, seed=seed, contractual=True, fixes={driver: share})
     totals = []
     for truth in (world.truth, fixed.truth):
         states = states_at(truth, as_of, "contractual")
@@ -73,7 +76,8 @@ def run(customers: int, seed: int, share: float) -> pd.DataFrame:
         chosen = effects[name].affected & (rng.random(len(features)) < share)
         whatif.append(effects[name].added[chosen].sum())
         resimulated.append(resimulated_removed(world, customers, seed, name, share, as_of, features.index))
-    return table.assign(whatif=whatif, resimulated=resimulated, seed=seed, as_of=as_of.date()).reset_index()
+    return table.assign(whatif=whatif, share_of_truth=share * table["truth"], resimulated=resimulated, seed=seed,
+                        as_of=as_of.date()).reset_index()
 
 
 def main() -> None:

@@ -3,12 +3,13 @@
 Cases arrive as a Poisson process at `contact_rate` while Engaged and
 `contact_rate * AT_RISK_CONTACT_FACTOR` while At-risk. Each has a profile (kind: painful or
 smooth, resolved or not, see population.py; extra contacts; transferred or not, see triggers.py)
-and, while Engaged, triggers At-risk with the probability its problems give (triggers.py): the
-triggering cases are a thinned Poisson process of rate `trigger_rate`, whose first point is the
-onset when it comes before the drift onset. So Engaged time holds the cases that did not trigger,
-at rate `contact_rate - trigger_rate`, their profiles in proportion to their probability times
-(1 - trigger probability), plus the one that did, at `at_risk`, its profile in proportion to its
-probability times the trigger probability.
+and, while Engaged, triggers At-risk with the probability its problems give (triggers.py). The
+cases while Engaged are drawn with the population (`engaged_cases`: the first that triggers is the
+onset when it comes before the drift onset), so the triggering cases are a thinned Poisson process of
+rate `trigger_rate`: Engaged time holds the cases that did not trigger, at rate
+`contact_rate - trigger_rate`, their profiles in proportion to their probability times (1 - trigger
+probability), plus the one that did, at `at_risk`, its profile in proportion to its probability
+times the trigger probability (the references rely on this).
 
 Painful cases look painful: more contacts on the case, channel switches, transfers, long
 waits and handling, and less often resolved.
@@ -21,9 +22,9 @@ import pandas as pd
 import pyarrow as pa
 
 from cxmodels.simulate.population import AT_RISK_CONTACT_FACTOR, Population, case_kinds
-from cxmodels.simulate.triggers import TRANSFERRED, TRIGGER_BY_MASK, draw_profiles, trigger_probability
-from cxmodels.simulate.sampling import (choose, cumsum_within, expand, frame, labels, order_by_customer,
-                                             pick, poisson_points, timestamps, to_seconds)
+from cxmodels.simulate.triggers import TRANSFERRED, draw_profiles, trigger_probability
+from cxmodels.simulate.sampling import (choose, cumsum_within, draw_weighted, expand, frame, labels,
+                                             order_by_customer, pick, poisson_points, timestamps, to_seconds)
 
 FOLLOW_UP_DAYS = 2.0  # mean gap between contacts of a case, exponential, after at least an hour
 CHANNELS = ("phone", "chat", "email", "social")
@@ -51,45 +52,31 @@ class Cases:
     trigger_probability: np.ndarray  # P(it triggers At-risk) by its problems (triggers.py), the customer's fixes made
 
 
-def _draw_kind(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
-    """One case kind per row of `weights` (unnormalised probabilities)."""
-    cumulative = np.cumsum(weights, axis=1)
-    u = rng.random(len(weights)) * cumulative[:, -1]
-    return (u[:, None] >= cumulative[:, :-1]).sum(axis=1)
-
-
 def _by_pain(painful: np.ndarray, values: dict) -> np.ndarray:
     return np.where(painful, values[True], values[False])
 
 
 def _draw_cases(pop: Population, rng: np.random.Generator):
-    """(customer, start time, kind, triggering, extra contacts, transferred) of every case, in order of customer,
-    then time. Engaged time is split at `pop.fixed_from`: the fixes hold from then on."""
-    e_start, d_start = pop.state_intervals()[0].reshape(-1, 2).T
-    end = pop.state_intervals()[1].reshape(-1, 2)[:, 1]
-    split = np.clip(pop.fixed_from, e_start, d_start)
-    starts, stops = np.column_stack([e_start, split, d_start]).ravel(), np.column_stack([split, d_start, end]).ravel()
-    rate = np.column_stack([pop.contact_rate - pop.trigger_rate_before, pop.contact_rate - pop.trigger_rate,
-                            pop.contact_rate * AT_RISK_CONTACT_FACTOR]).ravel()
-    interval, start = poisson_points(rng, starts, stops, rate)
-    customer, part = interval // 3, interval % 3
-    mask = np.where(part == 0, 0, pop.fixed[customer])
-    kinds = case_kinds(pop.friction[customer])
-    kind = _draw_kind(rng, np.where((part == 2)[:, None], kinds, kinds * (1 - TRIGGER_BY_MASK[mask])))
-    # The triggering case of each customer it made At-risk.
-    trigger_customer = np.flatnonzero(pop.triggered & (pop.at_risk < pop.horizon))
-    trigger_mask = np.where(pop.at_risk[trigger_customer] < pop.fixed_from, 0, pop.fixed[trigger_customer])
-    trigger_kind = _draw_kind(rng, case_kinds(pop.friction[trigger_customer]) * TRIGGER_BY_MASK[trigger_mask])
+    """(customer, start time, kind, triggering, extra contacts, transferred, fix mask) of every case, in order of
+    customer, then time: the cases while Engaged up to the onset (population.engaged_cases), then those At-risk."""
+    engaged = pop.engaged
+    onset_case = pop.trigger_row[pop.triggered & (pop.at_risk < pop.horizon)]
+    triggering = np.zeros(len(engaged.time), bool)
+    triggering[onset_case] = True
+    kept = (engaged.time < pop.at_risk[engaged.customer]) | triggering
+    engaged_time = np.where(triggering, pop.at_risk[engaged.customer], engaged.time)  # the onset, to the second
+    d_start, d_stop = pop.state_intervals()[0][1::2], pop.state_intervals()[1][1::2]
+    at_risk_customer, at_risk_time = poisson_points(rng, d_start, d_stop, pop.contact_rate * AT_RISK_CONTACT_FACTOR)
+    at_risk_kind = draw_weighted(rng, case_kinds(pop.friction[at_risk_customer]))
+    at_risk_extra, at_risk_transferred = draw_profiles(rng, at_risk_kind >= 2)
 
-    customer = np.concatenate([customer, trigger_customer])
-    start = np.concatenate([start, pop.at_risk[trigger_customer]])
-    weight = np.concatenate([np.where(part == 2, 2, 0), np.ones(len(trigger_customer), int)])
-    kind = np.concatenate([kind, trigger_kind])
-    mask = np.concatenate([mask, trigger_mask])
-    extra, transferred = draw_profiles(rng, kind, mask, weight)
+    customer = np.concatenate([engaged.customer[kept], at_risk_customer])
+    start = np.concatenate([engaged_time[kept], at_risk_time])
     rows = order_by_customer(customer, to_seconds(start))
-    triggering = rows >= len(customer) - len(trigger_customer)
-    return customer[rows], start[rows], kind[rows], triggering, extra[rows], transferred[rows], mask[rows]
+    columns = [np.concatenate([engaged_column[kept], at_risk_column])[rows] for engaged_column, at_risk_column in (
+        (engaged.kind, at_risk_kind), (triggering, np.zeros(len(at_risk_time), bool)), (engaged.extra, at_risk_extra),
+        (engaged.transferred, at_risk_transferred), (engaged.fixed, np.zeros(len(at_risk_time), np.int64)))]
+    return customer[rows], start[rows], *columns
 
 
 def _transfers(rng: np.random.Generator, case: np.ndarray, rank: np.ndarray, size: np.ndarray,

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cxmodels.simulate.sampling import choose, frame, labels, pick, timestamps, to_seconds
-from cxmodels.simulate.triggers import TRIGGER_BY_MASK
+from cxmodels.simulate.sampling import choose, draw_weighted, frame, labels, pick, poisson_points, timestamps, to_seconds
+from cxmodels.simulate.triggers import TRIGGER_BY_MASK, EngagedCases, draw_profiles, trigger_probability
 
 SIGNUP_SHARE = 2 / 3  # customers sign up uniformly over the first two thirds of [start, end)
 
@@ -77,8 +77,8 @@ class Population:
     churn: np.ndarray
     triggered: np.ndarray  # entered D through a support case (that case starts at `at_risk`)
     fixed: np.ndarray  # bit mask of the problems (triggers.FIXABLE) removed for the customer; 0 in the world as is
-    fixed_from: float  # the day from which the fixes hold (inf without fixes)
-    trigger_rate_before: np.ndarray  # the trigger rate before `fixed_from` (`trigger_rate` from then on)
+    engaged: EngagedCases  # the cases while Engaged, the onset's among them
+    trigger_row: np.ndarray  # per customer, the row of `engaged` of their first triggering case (-1: none)
 
     def __len__(self) -> int:
         return len(self.signup)
@@ -112,10 +112,10 @@ def case_kinds(friction: np.ndarray) -> np.ndarray:
 
 def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.Generator,
                     contact_factor: float = 1.0, engagement_factor: float = 1.0,
-                    fixed: np.ndarray | None = None, fixed_from: float = np.inf) -> Population:
+                    fixed: np.ndarray | None = None) -> Population:
     """Draw `n` customers: signup, attributes, traits and their latent state times; every customer's support
     case rate is `contact_factor` and digital engagement rate (logins) `engagement_factor` times the usual;
-    `fixed`: per customer, the bit mask of the problems whose triggers are removed from day `fixed_from` on."""
+    `fixed`: per customer, the bit mask of the problems whose triggers are removed (default none)."""
     signup = np.sort(rng.random(n)) * horizon * SIGNUP_SHARE
     plan = choose(rng, PLAN_SHARES, n)
     region = choose(rng, REGION_SHARES, n)
@@ -130,7 +130,6 @@ def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.
 
     onset_rate = BASE_ONSET_RATE * np.exp(-SATISFACTION_EFFECT * satisfaction) * PLAN_ONSET_MULTIPLIER[plan]
     fixed = np.zeros(n, np.int64) if fixed is None else fixed
-    trigger_rate_before = contact_rate * (case_kinds(friction) @ TRIGGER_BY_MASK[0])
     trigger_rate = contact_rate * (case_kinds(friction) * TRIGGER_BY_MASK[fixed]).sum(axis=1)
 
     # Onset from the base hazard: invert its piecewise-linear cumulative hazard at an Exp(1) draw.
@@ -139,13 +138,12 @@ def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.
     base_onset = np.where(exposure < early_exposure,
                           exposure / (onset_rate * EARLY_ONSET_MULTIPLIER),
                           EARLY_TENURE_DAYS + (exposure - early_exposure) / onset_rate)
-    # Trigger onset: invert the cumulative hazard, trigger_rate_before until fixed_from, trigger_rate after.
-    trigger_exposure = rng.standard_exponential(n)
-    before = np.clip(fixed_from - signup, 0, None)
-    trigger_onset = np.where(trigger_exposure < trigger_rate_before * before, trigger_exposure / trigger_rate_before,
-                             before + (trigger_exposure - trigger_rate_before * np.nan_to_num(before, posinf=0))
-                             / trigger_rate)
     direct_churn = rng.standard_exponential(n) / DIRECT_CHURN_RATE
+    # The cases while Engaged, each triggering At-risk by its problems: the first that does is the onset.
+    engaged = engaged_cases(rng, signup, np.minimum(signup + np.minimum(base_onset, direct_churn), horizon),
+                            contact_rate, friction, fixed)
+    trigger_time, trigger_row = engaged.first_trigger(n)
+    trigger_onset = trigger_time - signup
     onset = np.minimum(base_onset, trigger_onset)
     direct = direct_churn < onset
     at_risk = np.where(direct, np.inf, signup + onset)
@@ -158,8 +156,20 @@ def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.
         contact_rate=contact_rate, friction=friction, engagement_rate=engagement_rate,
         onset_rate=onset_rate, trigger_rate=trigger_rate, at_risk_churn_rate=1 / days_at_risk,
         at_risk=at_risk, churn=churn, triggered=~direct & (trigger_onset < base_onset), fixed=fixed,
-        fixed_from=fixed_from, trigger_rate_before=trigger_rate_before,
+        engaged=engaged, trigger_row=trigger_row,
     )
+
+
+def engaged_cases(rng: np.random.Generator, start: np.ndarray, stop: np.ndarray, contact_rate: np.ndarray,
+                  friction: np.ndarray, fixed: np.ndarray) -> EngagedCases:
+    """The cases of each customer in [start, stop) at `contact_rate`, their kinds by `friction`, profiles, fix masks
+    (`fixed`, per customer) and whether each triggers At-risk."""
+    customer, time = poisson_points(rng, start, stop, contact_rate)
+    kind = draw_weighted(rng, case_kinds(friction[customer]))
+    extra, transferred = draw_profiles(rng, kind >= 2)
+    mask = fixed[customer]
+    probability = trigger_probability(kind >= 2, kind % 2 == 1, transferred, extra, mask)
+    return EngagedCases(customer, time, kind, extra, transferred, mask, rng.random(len(time)) < probability)
 
 
 def customers_table(pop: Population) -> pd.DataFrame:

@@ -9,9 +9,13 @@ problem triggers At-risk on its own with its probability, so a case triggers wit
 
 (an unresolved painful case weighs more than an unresolved smooth one). A case's profile is (kind,
 extra contacts, transferred): extra contacts are Poisson(FOLLOW_UPS[pain]) and each contact is transferred
-with probability TRANSFERRED[pain]. `fixed` problems (a bit mask of FIXABLE) contribute nothing: the world
-with that problem removed, for `simulate(..., fixes=...)` and the driver truth (simulate/drivers.py).
+with probability TRANSFERRED[pain]. Each case draws a uniform and triggers when it falls below its trigger
+probability, so the world with a problem removed (`fixed` problems, a bit mask of FIXABLE, contribute
+nothing: `simulate(..., fixes=...)`) has the same cases, draws and all, and a case triggers there when its
+uniform falls below the smaller probability: the coupling the driver truth (simulate/drivers.py) assumes.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import poisson
@@ -72,20 +76,35 @@ TRIGGER_BY_MASK = np.array([[(probability * trigger).sum() for _, _, probability
                             for mask in range(MASKS)])  # mean trigger probability by fix mask, case kind
 
 
-def draw_profiles(rng: np.random.Generator, kind: np.ndarray, mask: np.ndarray, weight: np.ndarray):
-    """(extra contacts, transferred) per case of `kind` and fix `mask`, its profile drawn in proportion to its
-    probability times 1 - trigger (weight 0: a case that did not trigger), trigger (1: one that did) or 1 (2: a
-    case At-risk)."""
-    extra, transferred = np.zeros(len(kind), np.int64), np.zeros(len(kind), bool)
-    for m in np.unique(mask):
-        for k in range(len(KINDS)):
-            for w in range(3):
-                rows = np.flatnonzero((mask == m) & (kind == k) & (weight == w))
-                if len(rows) == 0:
-                    continue
-                x, t, probability, trigger = TABLES[m][k]
-                p = probability * (1 - trigger if w == 0 else trigger if w == 1 else 1.0)
-                pick = np.searchsorted(np.cumsum(p / p.sum()), rng.random(len(rows)), side="right")
-                pick = np.minimum(pick, len(p) - 1)
-                extra[rows], transferred[rows] = x[pick], t[pick]
-    return extra, transferred
+def draw_profiles(rng: np.random.Generator, painful: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(extra contacts, transferred) of cases of pain `painful`: Poisson(FOLLOW_UPS) extra contacts, and
+    transferred when any of the case's contacts is (each with probability TRANSFERRED)."""
+    painful = np.asarray(painful, bool)
+    extra = rng.poisson(np.where(painful, FOLLOW_UPS[1], FOLLOW_UPS[0]))
+    none = (1 - np.where(painful, TRANSFERRED[1], TRANSFERRED[0])) ** (extra + 1)
+    return extra, rng.random(len(painful)) >= none
+
+
+@dataclass
+class EngagedCases:
+    """The support cases a customer would have while Engaged (until the drift onset, a direct churn or the
+    world's end), in order of customer, then time, each with its profile, fix mask and whether it triggers
+    At-risk: the first that does is the onset, and the cases after it are not (the customer is At-risk then)."""
+
+    customer: np.ndarray
+    time: np.ndarray
+    kind: np.ndarray
+    extra: np.ndarray
+    transferred: np.ndarray
+    fixed: np.ndarray
+    triggers: np.ndarray
+
+    def first_trigger(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per customer, the time of the first case that triggers (inf when none) and its row (-1 when none)."""
+        rows = np.flatnonzero(self.triggers)
+        customer = self.customer[rows]
+        first = np.ones(len(rows), bool)
+        first[1:] = customer[1:] != customer[:-1]  # rows are in order of customer, then time
+        time, row = np.full(n, np.inf), np.full(n, -1)
+        time[customer[first]], row[customer[first]] = self.time[rows[first]], rows[first]
+        return time, row

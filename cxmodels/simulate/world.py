@@ -40,8 +40,7 @@ class World:
 
 def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_fraction: float = 0.0,
              start="2023-01-01", end="2026-01-01", contact_factor: float = 1.0,
-             engagement_factor: float = 1.0, fixes: dict[str, float] | None = None,
-             fixes_from=None) -> World:
+             engagement_factor: float = 1.0, fixes: dict[str, float] | None = None) -> World:
     """Simulate `n_customers` from signup to `end`; the same arguments give the same world.
 
     `contractual` adds a cancellations table. `dirty_fraction` > 0 adds that share of
@@ -50,10 +49,10 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     digital sessions (logins): a changed world, e.g. for monitoring (more cases also mean more
     customers turned at-risk by a bad one).
     `fixes` ({problem: share}, problems of triggers.FIXABLE) removes what each problem does to the churn risk
-    (its part of a case's trigger probability) for a random share of the customers, on the cases from
-    `fixes_from` (default `start`) on: the same world otherwise (same seed, same customers and traits), for
-    what-if checks; their cases still show the problem. The truth's trigger_rate is then the rate after
-    `fixes_from` (the references assume the world as is).
+    (its part of a case's trigger probability) for a random share of the customers: the same world otherwise
+    (same seed: the same customers, traits and cases, each case triggering when its uniform draw falls below
+    the smaller probability), for what-if checks; their cases still show the problem. The references assume
+    the world as is.
     """
     if n_customers < 1:
         raise ConfigError(f"n_customers must be at least 1, got {n_customers}")
@@ -66,10 +65,8 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     if end <= start:
         raise ConfigError(f"end {end} must come after start {start}")
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    fixed_from = (utc_timestamp(fixes_from if fixes_from is not None else start) - start) / pd.Timedelta(days=1)
     pop = draw_population(n_customers, start, (end - start) / pd.Timedelta(days=1), streams[0], contact_factor,
-                          engagement_factor, fixed_problems(fixes or {}, n_customers, streams[7]),
-                          fixed_from if fixes else np.inf)
+                          engagement_factor, fixed_problems(fixes or {}, n_customers, streams[7]))
     transactions, purchases = simulate_transactions(pop, streams[1])
     contacts, cases, trigger_case_id = simulate_contacts(pop, streams[2])
     surveys, engaged_mean = simulate_surveys(pop, purchases, cases, streams[3])
