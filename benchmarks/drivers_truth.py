@@ -26,58 +26,26 @@ import time
 import numpy as np
 import pandas as pd
 
-from cxmodels.data.validate import validate_tables
-from cxmodels.drivers import BUILT_IN, driver_effects
-from cxmodels.features import FeatureConfig, build_snapshots
-from cxmodels.models.churn import ChurnModel
-from cxmodels.models.churn.evaluation import features_and_churn, out_of_time_split
+from cxmodels.drivers import Change, whatif_table
 from cxmodels.simulate import simulate
-from cxmodels.simulate.drivers import DRIVERS, attribution_against_truth
-from cxmodels.simulate.truth import churn_probability_given, rates_of, states_at
+from cxmodels.simulate.drivers import DRIVERS, attribution_against_truth, removed_by_fix
 
 HORIZON_DAYS = 90
-CONFIG = FeatureConfig()
-
-
-def fitted(world):
-    """The churn model fitted out of time on the world's snapshots, and the latest snapshot's features and as_of."""
-    dataset = validate_tables(world.tables).dataset
-    last = world.end - pd.Timedelta(days=HORIZON_DAYS + 1)
-    dates = pd.date_range(world.start + pd.Timedelta(days=182), last, freq="90D")
-    train, test = out_of_time_split(build_snapshots(dataset, dates, HORIZON_DAYS, CONFIG), HORIZON_DAYS)
-    (X, y), (X_test, _) = features_and_churn(train), features_and_churn(test)
-    model = ChurnModel(horizon_days=HORIZON_DAYS, feature_config=CONFIG, n_jobs=1).fit(X, y)
-    as_of = X_test["as_of"].iloc[0]
-    return model, X_test.set_index("customer_id"), as_of
-
-
-def resimulated_removed(world, customers: int, seed: int, driver: str, share: float, as_of,
-                        population: pd.Index) -> float:
-    """Expected churners in the horizon removed at `as_of` among `population` by removing `driver`'s effect for
-    `share` of the customers: the world as is minus the re-simulated one, both with the rates as they are."""
-    fixed = simulate(customers, seed=seed, contractual=True, fixes={driver: share})
-    totals = []
-    for truth in (world.truth, fixed.truth):
-        states = states_at(truth, as_of, "contractual")
-        states = states[states["customer_id"].isin(population)]
-        rates = rates_of(world.truth.set_index("customer_id").loc[states["customer_id"]].reset_index())
-        totals.append(churn_probability_given(states.reset_index(drop=True), rates, HORIZON_DAYS, "contractual").sum())
-    return totals[0] - totals[1]
 
 
 def run(customers: int, seed: int, share: float) -> pd.DataFrame:
     world = simulate(customers, seed=seed, contractual=True)
-    model, features, as_of = fitted(world)
-    table = attribution_against_truth(model, features, world, as_of, HORIZON_DAYS)
-    effects = driver_effects(model, features, {name: BUILT_IN[name] for name in DRIVERS})
-    rng = np.random.default_rng(seed)
+    found = attribution_against_truth(world, HORIZON_DAYS)
+    ones = np.ones(len(found.features))
     whatif, resimulated = [], []
     for name in DRIVERS:
-        chosen = effects[name].affected & (rng.random(len(features)) < share)
-        whatif.append(effects[name].added[chosen].sum())
-        resimulated.append(resimulated_removed(world, customers, seed, name, share, as_of, features.index))
-    return table.assign(whatif=whatif, share_of_truth=share * table["truth"], resimulated=resimulated, seed=seed,
-                        as_of=as_of.date()).reset_index()
+        changes = [Change(name, share)]
+        whatif.append(whatif_table(found.model, found.features, found.effects, changes, ones,
+                                   seed=seed)["churners_retained"].iloc[0])
+        fixed = simulate(customers, seed=seed, contractual=True, fixes={name: share})
+        resimulated.append(removed_by_fix(world, fixed, found.as_of, HORIZON_DAYS, found.features.index))
+    return found.table.assign(whatif=whatif, share_of_truth=share * found.table["truth"], resimulated=resimulated,
+                              seed=seed, as_of=found.as_of.date()).reset_index()
 
 
 def main() -> None:

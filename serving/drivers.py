@@ -8,7 +8,7 @@ import pandas as pd
 
 from cxmodels.data import load_dataset
 from cxmodels.errors import DataError
-from cxmodels.drivers import declared_drivers, driver_effects, drivers_table, parse_change, whatif_table
+from cxmodels.drivers import History, declared_drivers, driver_effects, drivers_table, parse_change, whatif_table
 from cxmodels.features import data_as_of
 from cxmodels.features.value import SUMMARY_COLUMNS
 from serving.champions import Champions, load_champions
@@ -28,6 +28,11 @@ class DriverInputs:
     features: pd.DataFrame
     probability: np.ndarray
     clv: np.ndarray
+    history: History  # the data the features come from, for the drivers that edit it
+
+    def effects(self, drivers: dict) -> dict:
+        """driver_effects of `drivers` on these customers."""
+        return driver_effects(self.champions.churn, self.features, drivers, self.history)
 
 
 def driver_inputs(data_dir, as_of=None, tracking_uri: str | None = None) -> DriverInputs:
@@ -40,7 +45,8 @@ def driver_inputs(data_dir, as_of=None, tracking_uri: str | None = None) -> Driv
     columns = churn_features(features, champions.churn.feature_names_in_, champions.feature_config)
     probability = champions.churn.predict_proba(features[columns])[:, 1]
     clv = clv_scores(champions.clv, features[list(SUMMARY_COLUMNS)] if summary is None else summary, features.index)
-    return DriverInputs(champions, present, features, probability, clv["clv"].to_numpy(float))
+    return DriverInputs(champions, present, features, probability, clv["clv"].to_numpy(float),
+                        History(dataset, present, champions.feature_config))
 
 
 def driver_metadata(inputs: DriverInputs) -> dict:
@@ -54,7 +60,7 @@ def run_drivers(data_dir, out, as_of=None, config: ServingConfig | None = None, 
     config = config or ServingConfig()
     out = check_format(out)
     inputs = driver_inputs(data_dir, as_of, tracking_uri)
-    effects = driver_effects(inputs.champions.churn, inputs.features, declared_drivers(config.drivers))
+    effects = inputs.effects(declared_drivers(config.drivers))
     table = drivers_table(effects, inputs.probability, inputs.clv)
     metadata = driver_metadata(inputs)
     write_atomically(table, out)
@@ -71,7 +77,7 @@ def run_whatif(data_dir, changes: list[str], as_of=None, config: ServingConfig |
     parsed = [parse_change(text, list(drivers)) for text in changes]
     inputs = driver_inputs(data_dir, as_of, tracking_uri)
     chosen = {change.driver: drivers[change.driver] for change in parsed}
-    effects = driver_effects(inputs.champions.churn, inputs.features, chosen)
+    effects = inputs.effects(chosen)
     missing = [name for name in chosen if name not in effects]
     if missing:
         raise DataError(f"driver {missing[0]}: this data lacks the features its conditions read "

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.drivers.declared import MISSING, UNAFFECTED, Driver
+from cxmodels.drivers.history import can_edit, edited_features
 from cxmodels.errors import DataError
 
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq,
@@ -23,7 +24,7 @@ class DriverEffect:
     affected: np.ndarray
     added: np.ndarray
     features_moved: tuple[str, ...]
-    values: dict  # {feature moved: its counterfactual value}
+    values: dict | pd.DataFrame  # {feature moved: its counterfactual value}, or the rebuilt features by customer
 
 
 def affected(driver: Driver, features: pd.DataFrame) -> np.ndarray:
@@ -59,11 +60,17 @@ def counterfactual_values(driver: Driver, features: pd.DataFrame, problem: np.nd
     return values
 
 
-def apply_counterfactual(features: pd.DataFrame, changes: list[tuple[dict, np.ndarray]]) -> pd.DataFrame:
-    """A copy of `features` with each (values, rows) of `changes` set: {feature: value} on the rows of a boolean
-    mask; the dtypes kept."""
+def apply_counterfactual(features: pd.DataFrame, changes: list[tuple[dict | pd.DataFrame, np.ndarray]]) -> pd.DataFrame:
+    """A copy of `features` with each (values, rows) of `changes` set on the rows of a boolean mask: values
+    {feature: value}, or a frame of features by customer_id (the rebuilt features of those customers); the
+    dtypes kept."""
     changed = features.copy()
     for values, rows in changes:
+        if isinstance(values, pd.DataFrame):
+            customers = features.index[rows]
+            for name in values.columns:
+                changed.loc[rows, name] = values.loc[customers, name].to_numpy()
+            continue
         for name, value in values.items():
             column = changed[name]
             if isinstance(column.dtype, pd.CategoricalDtype) and not pd.isna(value) \
@@ -90,9 +97,33 @@ def model_columns(model) -> list[str]:
     return [str(name) for name in model.feature_names_in_]
 
 
-def driver_effects(model, features: pd.DataFrame, drivers: dict[str, Driver]) -> dict[str, DriverEffect]:
+@dataclass(frozen=True)
+class History:
+    """The data the features were built from, for the drivers that edit it (history.py)."""
+
+    dataset: object
+    as_of: object
+    config: object  # FeatureConfig
+
+
+def rebuilt_values(driver: Driver, inputs: pd.DataFrame, problem: np.ndarray, history: History) -> pd.DataFrame:
+    """The model's features of the affected customers rebuilt from their history without the problem, the
+    columns that change for any of them."""
+    customers = inputs.index[problem]
+    rebuilt = edited_features(history.dataset, history.as_of, history.config, driver.history, customers)
+    rebuilt = rebuilt.reindex(customers)[inputs.columns]
+    before = inputs.loc[customers]
+    moved = [name for name in inputs.columns
+             if not (before[name].isna() & rebuilt[name].isna() | (before[name] == rebuilt[name])).all()]
+    return rebuilt[moved]
+
+
+def driver_effects(model, features: pd.DataFrame, drivers: dict[str, Driver],
+                   history: History | None = None) -> dict[str, DriverEffect]:
     """The DriverEffect of each driver whose conditions `features` (a feature matrix with at least the churn
-    model's columns) can check; the drivers whose conditions read features it lacks are left out."""
+    model's columns) can check; the drivers whose conditions read features it lacks are left out. With the
+    `history` the features were built from, a driver that edits it (Driver.history) is re-scored on the
+    affected customers' features rebuilt without the problem."""
     columns = model_columns(model)
     inputs = features[columns]
     effects = {}
@@ -100,7 +131,12 @@ def driver_effects(model, features: pd.DataFrame, drivers: dict[str, Driver]) ->
         if any(condition.feature not in features for condition in driver.affected):
             continue
         problem = affected(driver, features)
-        values = counterfactual_values(driver, inputs, problem)
-        added = added_probability(model, inputs, [(values, problem)]) if values else np.zeros(len(features))
-        effects[name] = DriverEffect(driver, problem, added, tuple(values), values)
+        if history is not None and driver.history and problem.any() and can_edit(driver.history, history.dataset):
+            values = rebuilt_values(driver, inputs, problem, history)
+            moved = tuple(values.columns)
+        else:
+            values = counterfactual_values(driver, inputs, problem)
+            moved = tuple(values)
+        added = added_probability(model, inputs, [(values, problem)]) if moved else np.zeros(len(features))
+        effects[name] = DriverEffect(driver, problem, added, moved, values)
     return effects

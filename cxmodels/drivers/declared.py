@@ -4,7 +4,10 @@ A driver's `affected` conditions ("feature > value", value a number or pNN, the 
 feature where it is known) say who has the problem (any condition holding); its `counterfactual` maps
 each feature it moves to the value of a customer without the problem: a number, UNAFFECTED (the
 median, or for a text feature the most common value, among the customers without the problem), or
-MISSING (what a customer who never had such a case shows). Users declare their own drivers in the
+MISSING (what a customer who never had such a case shows). The support drivers repeat_contacts,
+transfers and unresolved_cases also name an edit of the contacts (`history`, history.py): with the data at
+hand, the affected customers' features are rebuilt from their contacts without the problem instead, so the
+features that follow from it move too. Users declare their own drivers in the
 configuration as `[drivers.NAME]` tables (docs/drivers.md).
 """
 
@@ -40,6 +43,7 @@ class Driver:
     affected: tuple[Condition, ...]
     counterfactual: dict = field(default_factory=dict)
     description: str = ""
+    history: str = ""  # an edit of the contacts (history.py) whose rebuilt features replace `counterfactual`
 
     @property
     def features(self) -> list[str]:
@@ -58,7 +62,8 @@ def parse_condition(text, where: str) -> Condition:
     return Condition(feature, operator, float(value))
 
 
-def make_driver(name: str, affected, counterfactual: dict, description: str = "", where: str | None = None) -> Driver:
+def make_driver(name: str, affected, counterfactual: dict, description: str = "", where: str | None = None,
+                history: str = "") -> Driver:
     """A Driver from plain values, checked; errors name `where` (default drivers.NAME)."""
     where = where or f"drivers.{name}"
     if isinstance(affected, str):
@@ -74,23 +79,23 @@ def make_driver(name: str, affected, counterfactual: dict, description: str = ""
             raise ConfigError(f"{where}.counterfactual.{feature} must be a number, \"{UNAFFECTED}\" or \"{MISSING}\", "
                               f"got {value!r}")
     conditions = tuple(parse_condition(text, f"{where}.affected") for text in affected)
-    return Driver(name, conditions, dict(counterfactual), str(description))
+    return Driver(name, conditions, dict(counterfactual), str(description), history)
 
 
-def _built_in(name: str, description: str, affected: list[str], counterfactual: dict) -> Driver:
-    return make_driver(name, affected, counterfactual, description, where=f"built-in driver {name}")
+def _built_in(name: str, description: str, affected: list[str], counterfactual: dict, history: str = "") -> Driver:
+    return make_driver(name, affected, counterfactual, description, f"built-in driver {name}", history)
 
 
 BUILT_IN = {driver.name: driver for driver in [
     _built_in("repeat_contacts", "cases that needed more than one contact",
               ["repeat_contact_rate_90d > 0"],
-              {"repeat_contact_rate_90d": 0, "most_contacts_on_one_case_90d": 1}),
+              {"repeat_contact_rate_90d": 0, "most_contacts_on_one_case_90d": 1}, "repeat_contacts"),
     _built_in("transfers", "contacts transferred to another agent or team",
-              ["transfer_rate_90d > 0"], {"transfer_rate_90d": 0}),
+              ["transfer_rate_90d > 0"], {"transfer_rate_90d": 0}, "transfers"),
     _built_in("unresolved_cases", "cases left unresolved",
               ["open_cases > 0", "unresolved_cases_90d > 0"],
               {"open_cases": 0, "unresolved_cases_30d": 0, "unresolved_cases_90d": 0,
-               "days_since_last_unresolved_case": MISSING}),
+               "days_since_last_unresolved_case": MISSING}, "unresolved_cases"),
     _built_in("long_waits", "waits above the usual (the top quarter of customers' 90-day p90 wait)",
               ["wait_time_p90_90d > p75"], {"wait_time_mean_90d": UNAFFECTED, "wait_time_p90_90d": UNAFFECTED}),
     _built_in("long_handle_times", "handling above the usual (the top quarter of customers' 90-day p90 handle time)",

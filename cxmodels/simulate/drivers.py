@@ -11,6 +11,8 @@ removed: the customer's future cases keep their rates, as a model's counterfactu
 Customers who already churned before the cut-off are not in the churn population (contractual definition).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -54,14 +56,55 @@ def driver_truth(world, as_of, horizon_days: int) -> pd.Series:
     return driver_truth_by_customer(world, as_of, horizon_days).sum().rename("truth")
 
 
-def attribution_against_truth(model, features: pd.DataFrame, world, as_of, horizon_days: int) -> pd.DataFrame:
-    """Per support driver of DRIVERS: the model's attribution (expected_churners of the driver table, by
-    cxmodels.drivers, of `features` at `as_of`: the churn population, indexed by customer_id), the truth
-    (driver_truth over the same customers) and attribution / truth."""
-    from cxmodels.drivers import BUILT_IN, driver_effects
+@dataclass(frozen=True)
+class Attribution:
+    """The support drivers attributed against their truth: `table` (per driver of DRIVERS: attribution, truth,
+    ratio), the churn model, the churn population's features at `as_of` and the DriverEffects."""
 
-    effects = driver_effects(model, features, {name: BUILT_IN[name] for name in DRIVERS})
+    table: pd.DataFrame
+    model: object
+    features: pd.DataFrame
+    effects: dict
+    as_of: pd.Timestamp
+
+
+def attribution_against_truth(world, horizon_days: int = 90, config=None) -> Attribution:
+    """The support drivers of a contractual `world` attributed by a churn model and against their truth: the
+    model (ChurnModel, defaults) fitted out of time on snapshots every 90 days from half a year after the start,
+    as `cxmodels train` does, and the drivers attributed (cxmodels.drivers, with the history) on the latest
+    complete snapshot, which it was not trained on; the truth over the same customers."""
+    from cxmodels.data.validate import validate_tables
+    from cxmodels.drivers import BUILT_IN, History, driver_effects
+    from cxmodels.features import FeatureConfig, build_snapshots
+    from cxmodels.models.churn import ChurnModel
+    from cxmodels.models.churn.evaluation import features_and_churn, out_of_time_split
+
+    config = config or FeatureConfig()
+    dataset = validate_tables(world.tables).dataset
+    dates = pd.date_range(world.start + pd.Timedelta(days=182), world.end - pd.Timedelta(days=horizon_days + 1),
+                          freq="90D")
+    train, test = out_of_time_split(build_snapshots(dataset, dates, horizon_days, config), horizon_days)
+    (X, y), (X_test, _) = features_and_churn(train), features_and_churn(test)
+    model = ChurnModel(horizon_days=horizon_days, feature_config=config, n_jobs=1).fit(X, y)
+    as_of, features = X_test["as_of"].iloc[0], X_test.set_index("customer_id")
+    effects = driver_effects(model, features, {name: BUILT_IN[name] for name in DRIVERS},
+                             History(dataset, as_of, config))
     truth = driver_truth_by_customer(world, as_of, horizon_days).reindex(features.index).fillna(0.0).sum()
     table = pd.DataFrame({"attribution": [effects[name].added.sum() for name in DRIVERS],
                           "truth": truth[list(DRIVERS)].to_numpy()}, index=pd.Index(DRIVERS, name="driver"))
-    return table.assign(ratio=table["attribution"] / table["truth"])
+    return Attribution(table.assign(ratio=table["attribution"] / table["truth"]), model, features, effects, as_of)
+
+
+def removed_by_fix(world, fixed, as_of, horizon_days: int, population: pd.Index) -> float:
+    """Expected churners within `horizon_days` removed at `as_of` among `population` (alive in `world` then) in the
+    world `fixed` (simulate(..., fixes=...) of the same seed): their true churn probabilities in `world` minus
+    the same with their states at `as_of` in `fixed` and their rates as in `world` (the problems of past cases
+    removed, the future as it was; a customer of `population` gone by `as_of` in `fixed` counts 0)."""
+    own = world.truth.set_index("customer_id")
+    totals = []
+    for truth in (world.truth, fixed.truth):
+        states = states_at(truth, as_of, "contractual")
+        states = states[states["customer_id"].isin(population)].reset_index(drop=True)
+        rates = rates_of(own.loc[states["customer_id"]].reset_index())
+        totals.append(churn_probability_given(states, rates, horizon_days, "contractual").sum())
+    return float(totals[0] - totals[1])

@@ -1,0 +1,68 @@
+"""The support drivers' edits of the contacts, and the features rebuilt from them."""
+
+import pandas as pd
+import pytest
+
+from cxmodels.data.validate import validate_tables
+from cxmodels.drivers import BUILT_IN, History, driver_effects
+from cxmodels.drivers.history import (can_edit, edited_features, without_repeat_contacts, without_transfers,
+                                      without_unresolved_cases)
+from cxmodels.features import FeatureConfig, build_features
+from cxmodels.simulate import simulate
+
+CONTACTS = pd.DataFrame({
+    "customer_id": ["a", "a", "a", "b", "b"],
+    "timestamp": pd.to_datetime(["2025-01-01", "2025-01-03", "2025-01-02", "2025-01-05", "2025-01-06"], utc=True),
+    "case_id": ["T1", "T1", "T1", "T2", None],
+    "transferred": pd.array([False, False, True, False, True], dtype="boolean"),
+    "resolved": pd.array([False, True, False, False, False], dtype="boolean"),
+})
+
+
+def test_without_transfers_no_contact_is_transferred():
+    assert not without_transfers(CONTACTS)["transferred"].any()
+
+
+def test_without_repeat_contacts_each_case_ends_at_its_first_contact_keeping_its_other_problems():
+    edited = without_repeat_contacts(CONTACTS)
+    assert edited["timestamp"].tolist() == list(CONTACTS["timestamp"].iloc[[0, 3, 4]])
+    # T1's first contact now ends it as its last (2025-01-03) did, resolved, and it had a transfer
+    assert edited["resolved"].tolist() == [True, False, False] and edited["transferred"].tolist() == [True, False, True]
+
+
+def test_without_unresolved_cases_each_case_ends_resolved():
+    edited = without_unresolved_cases(CONTACTS)
+    assert edited["resolved"].tolist() == [False, True, False, True, True]  # T1's last by time, T2's, the lone one
+
+
+@pytest.fixture(scope="module")
+def world():
+    world = simulate(600, seed=2)
+    return validate_tables(world.tables).dataset
+
+
+def test_the_rebuilt_features_are_those_of_the_edited_contacts(world):
+    config, as_of = FeatureConfig(), "2025-06-01"
+    customers = pd.Index(world.contacts["customer_id"].unique()[:50], name="customer_id")
+    rebuilt = edited_features(world, as_of, config, "transfers", customers)
+    assert (rebuilt["transfer_rate_90d"].fillna(0) == 0).all()
+    before = build_features(world, as_of, config, customers)
+    assert rebuilt["purchases_90d"].equals(before["purchases_90d"]) and can_edit("transfers", world)
+
+
+def test_a_support_driver_with_its_history_moves_the_features_that_follow_from_it(world):
+    as_of = "2025-06-01"
+    features = build_features(world, as_of, FeatureConfig())
+
+    class Model:  # risk from difficult cases only: the feature-level counterfactual of transfers cannot move it
+        feature_names_in_ = ["difficult_cases_90d", "transfer_rate_90d"]
+
+        def predict_proba(self, X):
+            p = 0.1 + 0.05 * X["difficult_cases_90d"].fillna(0).to_numpy(float)
+            return pd.DataFrame({0: 1 - p, 1: p}).to_numpy()
+
+    drivers = {"transfers": BUILT_IN["transfers"]}
+    plain = driver_effects(Model(), features, drivers)["transfers"]
+    edited = driver_effects(Model(), features, drivers, History(world, as_of, FeatureConfig()))["transfers"]
+    assert plain.added.sum() == 0 and edited.added.sum() > 0
+    assert "difficult_cases_90d" in edited.features_moved and (edited.added[~edited.affected] == 0).all()
