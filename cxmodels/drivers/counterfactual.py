@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxmodels.drivers.declared import MISSING, UNAFFECTED, Driver
+from cxmodels.drivers.declared import BUILT_IN, MISSING, UNAFFECTED, Driver
 from cxmodels.drivers.history import can_edit, edited_features
 from cxmodels.errors import DataError
 
@@ -106,15 +106,23 @@ class History:
     config: object  # FeatureConfig
 
 
-def rebuilt_values(driver: Driver, inputs: pd.DataFrame, problem: np.ndarray, history: History) -> pd.DataFrame:
-    """The model's features of the affected customers rebuilt from their history without the problem, the
-    columns that change for any of them."""
+def owned_features(drivers) -> dict[str, str]:
+    """{feature: the driver whose conditions or counterfactual name it} over `drivers` (Driver objects)."""
+    return {feature: driver.name for driver in drivers
+            for feature in [*driver.features, *(condition.feature for condition in driver.affected)]}
+
+
+def rebuilt_values(driver: Driver, inputs: pd.DataFrame, problem: np.ndarray, history: History,
+                   others: set[str]) -> pd.DataFrame:
+    """The model's features of the affected customers rebuilt from their history without the problem: the
+    columns that change for any of them, but those of `others` (the features of the other drivers: removing
+    repeat contacts also changes the mean wait, which is long_waits' to move, so each row keeps to its own)."""
     customers = inputs.index[problem]
     rebuilt = edited_features(history.dataset, history.as_of, history.config, driver.history, customers)
     rebuilt = rebuilt.reindex(customers)[inputs.columns]
     before = inputs.loc[customers]
-    moved = [name for name in inputs.columns
-             if not (before[name].isna() & rebuilt[name].isna() | (before[name] == rebuilt[name])).all()]
+    moved = [name for name in inputs.columns if name not in others
+             and not (before[name].isna() & rebuilt[name].isna() | (before[name] == rebuilt[name])).all()]
     return rebuilt[moved]
 
 
@@ -123,16 +131,19 @@ def driver_effects(model, features: pd.DataFrame, drivers: dict[str, Driver],
     """The DriverEffect of each driver whose conditions `features` (a feature matrix with at least the churn
     model's columns) can check; the drivers whose conditions read features it lacks are left out. With the
     `history` the features were built from, a driver that edits it (Driver.history) is re-scored on the
-    affected customers' features rebuilt without the problem."""
+    affected customers' features rebuilt without the problem, but for the features of other drivers (the
+    built-in ones and those of `drivers`)."""
     columns = model_columns(model)
     inputs = features[columns]
+    owners = owned_features({**BUILT_IN, **drivers}.values())
     effects = {}
     for name, driver in drivers.items():
         if any(condition.feature not in features for condition in driver.affected):
             continue
         problem = affected(driver, features)
         if history is not None and driver.history and problem.any() and can_edit(driver.history, history.dataset):
-            values = rebuilt_values(driver, inputs, problem, history)
+            others = {feature for feature, owner in owners.items() if owner != name}
+            values = rebuilt_values(driver, inputs, problem, history, others)
             moved = tuple(values.columns)
         else:
             values = counterfactual_values(driver, inputs, problem)

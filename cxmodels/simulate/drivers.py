@@ -3,8 +3,8 @@
 A customer At-risk at the cut-off through a support case got there with that case's trigger probability p
 (triggers.py); without one of its problems the probability would have been p' <= p, so with probability
 1 - p'/p (the same uniform draw, compared with p') the case would not have triggered. The customer would
-then be Engaged at the cut-off, unless the drift or another case had turned them since (hazard
-onset_rate + trigger_rate over the days since; the early-tenure multiplier is left out). The problem's
+then be Engaged at the cut-off, unless the drift or another case (without the problem) had turned them
+since (hazard onset_rate + that trigger rate over the days since; the early-tenure multiplier is left out). The problem's
 truth is the sum, over the customers alive at the cut-off, of (1 - p'/p) times their true churn probability
 in the horizon minus the one they would have then. Only the problems of cases before the cut-off are
 removed: the customer's future cases keep their rates, as a model's counterfactual on past features does.
@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.data.cutoff import utc_timestamp
-from cxmodels.simulate.triggers import FIXABLE, fix_mask, trigger_probability
+from cxmodels.simulate.population import case_kinds
+from cxmodels.simulate.triggers import FIXABLE, TRIGGER_BY_MASK, fix_mask, trigger_probability
 from cxmodels.simulate.truth import churn_probability_given, days_after, rates_of, states_at
 
 DRIVERS = FIXABLE  # the support drivers with a truth: unresolved_cases, transfers, repeat_contacts
@@ -32,9 +33,8 @@ def driver_truth_by_customer(world, as_of, horizon_days: int) -> pd.DataFrame:
     actual = churn_probability_given(states, rates, horizon_days, "contractual")
     engaged = churn_probability_given(states.assign(at_risk=False), rates, horizon_days, "contractual")
     at_risk = churn_probability_given(states.assign(at_risk=True), rates, horizon_days, "contractual")
-    since = -days_after(states["at_risk_time"], as_of)
-    still_engaged = np.exp(-(rates["onset_rate"] + rates["trigger_rate"]) * np.nan_to_num(since))
-    undone = still_engaged * engaged + (1 - still_engaged) * at_risk
+    since = np.nan_to_num(-days_after(states["at_risk_time"], as_of))
+    kinds = case_kinds(states["friction"].to_numpy(float))
 
     cases = world.case_truth.set_index("case_id")
     triggered = (states["at_risk"] & (states["at_risk_cause"] == "support_case")).to_numpy(bool)
@@ -42,6 +42,10 @@ def driver_truth_by_customer(world, as_of, horizon_days: int) -> pd.DataFrame:
     p = case["trigger_probability"].to_numpy(float)
     result = pd.DataFrame(0.0, index=pd.Index(states["customer_id"], name="customer_id"), columns=list(DRIVERS))
     for driver in DRIVERS:
+        # since the onset, the drift and the cases without the problem could have turned the customer At-risk
+        trigger_rate = rates["contact_rate"] * (kinds @ TRIGGER_BY_MASK[fix_mask([driver])])
+        still_engaged = np.exp(-(rates["onset_rate"] + trigger_rate) * since)
+        undone = still_engaged * engaged + (1 - still_engaged) * at_risk
         without = trigger_probability(case["painful"].to_numpy(bool), case["resolved"].to_numpy(bool),
                                       case["transferred"].to_numpy(bool), case["extra_contacts"].to_numpy(int),
                                       fix_mask([driver]))
