@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.data import load_dataset
-from cxmodels.errors import DataError
 from cxmodels.drivers import History, declared_drivers, driver_effects, drivers_table, parse_change, whatif_table
+from cxmodels.errors import DataError
 from cxmodels.features import data_as_of
 from cxmodels.features.value import SUMMARY_COLUMNS
 from serving.champions import Champions, load_champions

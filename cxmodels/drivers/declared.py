@@ -18,7 +18,8 @@ from cxmodels.errors import ConfigError
 
 UNAFFECTED, MISSING = "unaffected", "missing"
 OPERATORS = (">=", "<=", "!=", "==", ">", "<")
-CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|!=|==|>|<)\s*(p\d{1,2}|[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?)\s*$")
+NUMBER = r"[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?"
+CONDITION = re.compile(rf"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|!=|==|>|<)\s*(p\d{{1,2}}|{NUMBER})\s*$")
 KEYS = ("affected", "counterfactual", "description")
 
 
@@ -55,7 +56,8 @@ def parse_condition(text, where: str) -> Condition:
     match = CONDITION.match(text) if isinstance(text, str) else None
     if match is None:
         raise ConfigError(f"{where}: {text!r} is not a condition; write \"FEATURE OP VALUE\" with OP one of "
-                          f"{' '.join(OPERATORS)} and VALUE a number or pNN (a percentile), e.g. \"transfer_rate_90d > 0\"")
+                          f"{' '.join(OPERATORS)} and VALUE a number or pNN (a percentile), "
+                          "e.g. \"transfer_rate_90d > 0\"")
     feature, operator, value = match.groups()
     if value.startswith("p"):
         return Condition(feature, operator, None, int(value[1:]))

@@ -34,7 +34,8 @@ class Change:
 
 
 def parse_change(text: str, drivers=None) -> Change:
-    """A --set value as a Change; ConfigError naming the syntax, or the known drivers when `drivers` (names) lacks it."""
+    """A --set value as a Change; ConfigError naming the syntax, or the known drivers when `drivers` (names)
+    lacks it."""
     if isinstance(text, str) and POINTS.match(text):
         raise ConfigError(f"--set {text!r}: percentage-point shifts of a rate are not supported (a rate does not say "
                           f"whose experience changes); write {SYNTAX}; for first contact resolution use "
@@ -54,7 +55,7 @@ def chosen_rows(effect: DriverEffect, share: float, rng: np.random.Generator) ->
     """A random `share` of the driver's affected customers (rounded), as a boolean mask."""
     rows = np.flatnonzero(effect.affected)
     picked = np.zeros(len(effect.affected), bool)
-    picked[rng.choice(rows, size=int(round(share * len(rows))), replace=False)] = True
+    picked[rng.choice(rows, size=round(share * len(rows)), replace=False)] = True
     return picked
 
 

@@ -4,7 +4,8 @@ A customer At-risk at the cut-off through a support case got there with that cas
 (triggers.py); without one of its problems the probability would have been p' <= p, so with probability
 1 - p'/p (the same uniform draw, compared with p') the case would not have triggered. The customer would
 then be Engaged at the cut-off, unless the drift or another case (without the problem) had turned them
-since (hazard onset_rate + that trigger rate over the days since; the early-tenure multiplier is left out). The problem's
+since (hazard onset_rate + that trigger rate over the days since; the early-tenure multiplier is left
+out). The problem's
 truth is the sum, over the customers alive at the cut-off, of (1 - p'/p) times their true churn probability
 in the horizon minus the one they would have then. Only the problems of cases before the cut-off are
 removed: the customer's future cases keep their rates, as a model's counterfactual on past features does.

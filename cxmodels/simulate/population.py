@@ -4,8 +4,9 @@ Every rate is per day. A customer is Engaged (E) from signup. Most become At-ris
 through a support case that went badly: each case is painful with probability `friction`,
 resolved or not, and triggers D by a noisy-OR of its problems (triggers.py: pain, unresolved,
 transferred, extra contacts); TRIGGER is the mean of that probability by kind (a painful unresolved
-case mostly does, a smooth resolved one rarely), so cases trigger D at `trigger_rate`. The rest drift into D silently at `onset_rate`, higher with low
-satisfaction and EARLY_ONSET_MULTIPLIER times higher in the first EARLY_TENURE_DAYS.
+case mostly does, a smooth resolved one rarely), so cases trigger D at `trigger_rate`. The rest
+drift into D silently at `onset_rate`, higher with low satisfaction and EARLY_ONSET_MULTIPLIER
+times higher in the first EARLY_TENURE_DAYS.
 From E they may also churn directly at DIRECT_CHURN_RATE; from D they churn at
 `at_risk_churn_rate`. In D they buy, log in and answer surveys less, and contact support more.
 """
@@ -16,7 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cxmodels.simulate.sampling import choose, draw_weighted, frame, labels, pick, poisson_points, timestamps, to_seconds
+from cxmodels.simulate.sampling import (choose, draw_weighted, frame, labels, pick, poisson_points, timestamps,
+                                        to_seconds)
 from cxmodels.simulate.triggers import TRIGGER_BY_MASK, EngagedCases, draw_profiles, trigger_probability
 
 SIGNUP_SHARE = 2 / 3  # customers sign up uniformly over the first two thirds of [start, end)

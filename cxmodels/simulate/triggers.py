@@ -33,7 +33,8 @@ MASKS = 1 << len(FIXABLE)
 
 
 def trigger_probability(painful, resolved, transferred, extra, fixed=0) -> np.ndarray:
-    """P(the case triggers At-risk) by its problems; `fixed`: the bit mask of FIXABLE problems that count for nothing."""
+    """P(the case triggers At-risk) by its problems; `fixed`: the bit mask of the FIXABLE problems that count
+    for nothing."""
     painful, resolved, transferred = (np.asarray(x, bool) for x in (painful, resolved, transferred))
     fixed = np.asarray(fixed, int)
     unresolved_factor = np.where(painful, 1 - UNRESOLVED[1], 1 - UNRESOLVED[0])

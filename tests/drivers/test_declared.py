@@ -42,7 +42,8 @@ def test_a_user_driver_is_declared_in_the_configuration_and_can_replace_a_built_
 
 
 @pytest.mark.parametrize("table, words", [
-    ({"x": {"affected": ["a > 0"], "counterfactual": {"a": 0}, "weight": 2}}, "unknown configuration key 'drivers.x.weight'"),
+    ({"x": {"affected": ["a > 0"], "counterfactual": {"a": 0}, "weight": 2}},
+     "unknown configuration key 'drivers.x.weight'"),
     ({"x": {"affected": ["a > 0"]}}, "drivers.x needs counterfactual"),
     ({"x": {"affected": ["a is big"], "counterfactual": {"a": 0}}}, 'write "FEATURE OP VALUE"'),
     ({"x": {"affected": [], "counterfactual": {"a": 0}}}, "drivers.x.affected must be a list"),

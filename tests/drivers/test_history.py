@@ -55,7 +55,7 @@ def test_a_support_driver_with_its_history_moves_the_features_that_follow_from_i
     features = build_features(world, as_of, FeatureConfig())
 
     class Model:  # risk from difficult cases only: the feature-level counterfactual of transfers cannot move it
-        feature_names_in_ = ["difficult_cases_90d", "transfer_rate_90d"]
+        feature_names_in_ = ("difficult_cases_90d", "transfer_rate_90d")
 
         def predict_proba(self, X):
             p = 0.1 + 0.05 * X["difficult_cases_90d"].fillna(0).to_numpy(float)
@@ -66,3 +66,20 @@ def test_a_support_driver_with_its_history_moves_the_features_that_follow_from_i
     edited = driver_effects(Model(), features, drivers, History(world, as_of, FeatureConfig()))["transfers"]
     assert plain.added.sum() == 0 and edited.added.sum() > 0
     assert "difficult_cases_90d" in edited.features_moved and (edited.added[~edited.affected] == 0).all()
+
+
+def test_a_support_driver_leaves_the_features_of_other_drivers_as_they_are(world):
+    as_of = "2025-06-01"
+    features = build_features(world, as_of, FeatureConfig())
+
+    class Model:
+        feature_names_in_ = ("wait_time_mean_90d", "contacts_90d")
+
+        def predict_proba(self, X):
+            p = 0.1 + 0.01 * X["contacts_90d"].fillna(0).to_numpy(float)
+            return pd.DataFrame({0: 1 - p, 1: p}).to_numpy()
+
+    effect = driver_effects(Model(), features, {"repeat_contacts": BUILT_IN["repeat_contacts"]},
+                            History(world, as_of, FeatureConfig()))["repeat_contacts"]
+    # fewer contacts follow from fewer repeat contacts; the mean wait is long_waits' to move
+    assert effect.features_moved == ("contacts_90d",) and effect.added.sum() > 0

@@ -15,8 +15,8 @@ likelihood ratio
     hazard(tau) * exp(sum of l_i over observations after tau + kappa * s + integral of the drift hazard over [tau, 0])
 
 where each observation's l_i is log(rate At-risk / rate Engaged) of its kind (a purchase; a
-session with its clicks; a case of trigger probability p_k (its problems, triggers.py): 2 / (1 - p_k); a survey answer: the ratio of
-the probabilities of its score), kappa is the rate Engaged minus the rate At-risk summed over
+session with its clicks; a case of trigger probability p_k (by its problems, triggers.py): 2 / (1 - p_k);
+a survey answer: the ratio of the probabilities of its score), kappa is the rate Engaged minus the rate At-risk summed over
 purchases, sessions, cases and exits, and the hazard is either the drift (a density in tau) or
 a case that triggered (mass p_k / (1 - p_k) at the case's start). Between
 observations the exponent is linear in tau, so the integral is closed-form.
