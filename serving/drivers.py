@@ -82,5 +82,6 @@ def run_whatif(data_dir, changes: list[str], as_of=None, config: ServingConfig |
     if missing:
         raise DataError(f"driver {missing[0]}: this data lacks the features its conditions read "
                         f"({[str(c) for c in chosen[missing[0]].affected]})")
-    table = whatif_table(inputs.champions.churn, inputs.features, effects, parsed, inputs.clv)
+    table = whatif_table(inputs.champions.churn, inputs.features, effects, parsed, inputs.clv,
+                         history=inputs.history)
     return table, driver_metadata(inputs)

@@ -112,13 +112,23 @@ def owned_features(drivers) -> dict[str, str]:
             for feature in [*driver.features, *(condition.feature for condition in driver.affected)]}
 
 
-def rebuilt_values(driver: Driver, inputs: pd.DataFrame, problem: np.ndarray, history: History,
-                   others: set[str]) -> pd.DataFrame:
-    """The model's features of the affected customers rebuilt from their history without the problem: the
-    columns that change for any of them, but those of `others` (the features of the other drivers: removing
-    repeat contacts also changes the mean wait, which is long_waits' to move, so each row keeps to its own)."""
-    customers = inputs.index[problem]
-    rebuilt = edited_features(history.dataset, history.as_of, history.config, driver.history, customers)
+def driver_owners(drivers) -> dict[str, str]:
+    """owned_features of the built-in drivers and `drivers` (which replace built-ins of the same name)."""
+    return owned_features(({driver.name: driver for driver in BUILT_IN.values()}
+                           | {driver.name: driver for driver in drivers}).values())
+
+
+def rebuilt_values(drivers: list[Driver], inputs: pd.DataFrame, rows: np.ndarray, history: History,
+                   owners: dict[str, str]) -> pd.DataFrame:
+    """The model's features of the customers of `rows` rebuilt from their history without the problems of
+    `drivers`: the columns that change for any of them, but those other drivers own (`owners`, owned_features:
+    removing repeat contacts also changes the mean wait, which is long_waits' to move, so each row keeps to
+    its own)."""
+    customers = inputs.index[rows]
+    names = {driver.name for driver in drivers}
+    others = {feature for feature, owner in owners.items() if owner not in names}
+    rebuilt = edited_features(history.dataset, history.as_of, history.config, [d.history for d in drivers],
+                              customers)
     rebuilt = rebuilt.reindex(customers)[inputs.columns]
     before = inputs.loc[customers]
     moved = [name for name in inputs.columns if name not in others
@@ -135,15 +145,14 @@ def driver_effects(model, features: pd.DataFrame, drivers: dict[str, Driver],
     built-in ones and those of `drivers`)."""
     columns = model_columns(model)
     inputs = features[columns]
-    owners = owned_features({**BUILT_IN, **drivers}.values())
+    owners = driver_owners(drivers.values())
     effects = {}
     for name, driver in drivers.items():
         if any(condition.feature not in features for condition in driver.affected):
             continue
         problem = affected(driver, features)
         if history is not None and driver.history and problem.any() and can_edit(driver.history, history.dataset):
-            others = {feature for feature, owner in owners.items() if owner != name}
-            values = rebuilt_values(driver, inputs, problem, history, others)
+            values = rebuilt_values([driver], inputs, problem, history, owners)
             moved = tuple(values.columns)
         else:
             values = counterfactual_values(driver, inputs, problem)

@@ -68,10 +68,12 @@ def can_edit(name: str, dataset) -> bool:
     return name in EDITS and contacts is not None and all(column in contacts for column in EDITS[name][1])
 
 
-def edited_features(dataset, as_of, config, name: str, customers: pd.Index) -> pd.DataFrame:
-    """The features of `customers` as of `as_of` with their contacts edited by `name` (EDITS)."""
-    edit, _ = EDITS[name]
+def edited_features(dataset, as_of, config, names, customers: pd.Index) -> pd.DataFrame:
+    """The features of `customers` as of `as_of` with their contacts edited by each edit of `names` (EDITS)."""
     contacts = dataset.contacts
     mine = contacts["customer_id"].isin(customers).to_numpy()
-    edited = pd.concat([contacts[~mine], edit(contacts[mine])]).sort_index(kind="stable").reset_index(drop=True)
+    theirs = contacts[mine]
+    for name in names:
+        theirs = EDITS[name][0](theirs)
+    edited = pd.concat([contacts[~mine], theirs]).sort_index(kind="stable").reset_index(drop=True)
     return build_features(replace(dataset, contacts=edited), as_of, config, customers)

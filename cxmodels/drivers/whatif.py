@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.drivers.attribution import DRAWS, LEVEL, poisson_bootstrap, revenue_weights
-from cxmodels.drivers.counterfactual import DriverEffect, added_probability, model_columns
+from cxmodels.drivers.counterfactual import (DriverEffect, History, added_probability, driver_owners, model_columns,
+                                             rebuilt_values)
 from cxmodels.errors import ConfigError
 
 SYNTAX = "DRIVER=-NN% (the problem of DRIVER removed for NN % of the customers who have it), e.g. transfers=-50%"
@@ -59,11 +60,33 @@ def chosen_rows(effect: DriverEffect, share: float, rng: np.random.Generator) ->
     return picked
 
 
+def together(inputs: pd.DataFrame, effects: dict[str, DriverEffect], changes: list[Change], parts: list,
+             history: History | None) -> list:
+    """The changes of `parts` made together: a customer whose history two support drivers edit gets the features
+    rebuilt with both edits (one driver's rebuild alone would undo the other's in the features they share)."""
+    edited = [i for i, (values, _) in enumerate(parts) if isinstance(values, pd.DataFrame)]
+    if history is None or len(edited) < 2:
+        return parts
+    drivers = [effects[changes[i].driver].driver for i in edited]
+    owners = driver_owners(effect.driver for effect in effects.values())
+    mask = np.column_stack([parts[i][1] for i in edited])
+    single = mask.sum(axis=1) == 1
+    joined = [part for i, part in enumerate(parts) if i not in edited]
+    joined += [(parts[i][0], parts[i][1] & single) for i in edited]
+    for combo in {tuple(row) for row in mask[mask.sum(axis=1) > 1]}:
+        rows = (mask == combo).all(axis=1)
+        chosen = [driver for driver, used in zip(drivers, combo) if used]
+        joined.append((rebuilt_values(chosen, inputs, rows, history, owners), rows))
+    return joined
+
+
 def whatif_table(model, features: pd.DataFrame, effects: dict[str, DriverEffect], changes: list[Change], clv,
-                 draws: int = DRAWS, level: float = LEVEL, seed: int = 0) -> pd.DataFrame:
+                 draws: int = DRAWS, level: float = LEVEL, seed: int = 0,
+                 history: History | None = None) -> pd.DataFrame:
     """One row per change and, with several, a row "all" with them made together (a customer with two problems
-    removed re-scored once with both): the customers changed, the churners and revenue retained, with bootstrap
-    intervals over customers. `effects`: driver_effects of the same customers."""
+    removed re-scored once with both, from their history with both edits given the `history`): the customers
+    changed, the churners and revenue retained, with bootstrap intervals over customers. `effects`:
+    driver_effects of the same customers (with the same `history`)."""
     rng = np.random.default_rng(seed)
     inputs = features[model_columns(model)]
     clv = revenue_weights(clv)
@@ -71,7 +94,7 @@ def whatif_table(model, features: pd.DataFrame, effects: dict[str, DriverEffect]
              for change in changes]
     rows = [(str(change), [part]) for change, part in zip(changes, parts)]
     if len(parts) > 1:
-        rows.append(("all", parts))
+        rows.append(("all", together(inputs, effects, changes, parts, history)))
     retained = np.column_stack([added_probability(model, inputs, chosen) for _, chosen in rows])
     values = np.hstack([retained, retained * clv[:, None]])
     low, high = poisson_bootstrap(values, draws, level, seed)
