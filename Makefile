@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/cxmodels kpis $(DEMO_DIR)/world --by month --out $(DEMO_DIR)/kpis
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels train world
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels score world --out scores/scores.parquet
+	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels drivers world --out drivers.csv
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments list
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments export save_now --out segments/save_now.csv
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments export save_now --budget 10 --out segments/save_list.csv
@@ -33,6 +34,7 @@ demo: $(STAMP)
 	@echo "  mlruns/                the MLflow store (open it with the 'mlflow ui' command above); reports in mlruns/reports/"
 	@echo "  scores/scores.parquet  one row per customer: churn risk and reasons, CLV, value tier, segments"
 	@echo "  scores.db              the score store the service reads: cd $(DEMO_DIR) && CXMODELS_API_KEY=secret $(abspath $(BIN))/cxmodels serve"
+	@echo "  drivers.csv            what each CX problem costs: customers affected, churners and revenue at risk (docs/drivers.md)"
 	@echo "  segments/save_now.csv  high-value customers at high churn risk, with their reasons, for marketing"
 	@echo "  segments/save_list.csv the 10 save_now customers worth acting on first (net value of a retention offer)"
 	@echo ""

@@ -59,7 +59,7 @@ def main(ctx: typer.Context,
     if not verbose:
         from cxmodels.console import quiet
 
-        ctx.with_resource(quiet(uses_mlflow=ctx.invoked_subcommand in ("train", "score")))
+        ctx.with_resource(quiet(uses_mlflow=ctx.invoked_subcommand in ("train", "score", "drivers", "whatif")))
 
 sample_app = typer.Typer(help="Write real sample datasets in the contract format.", no_args_is_help=True)
 app.add_typer(sample_app, name="sample")
@@ -342,6 +342,49 @@ def score(
     typer.echo(f"Scored {batch.rows:,} customers as of {batch.as_of} (churn model v{batch.metadata['churn_model_version']}, "
                f"CLV model v{batch.metadata['clv_model_version']}): {timing}")
     typer.echo(f"Wrote {result.out} and batch {batch.batch_id} of the score store")
+
+
+@app.command()
+def drivers(
+    data_dir: DataDir,
+    out: Annotated[Path, typer.Option(help="Driver table to write: .csv or .parquet (written atomically).")],
+    as_of: AsOf = None,
+    config: ServingConfigFile = None,
+    store: StoreUrl = None,
+) -> None:
+    """What each CX problem costs: per driver, the customers affected, and the churners and revenue (CLV) it adds
+    over the churn model's horizon in the champion model's view, with 90 % intervals (docs/drivers.md).
+
+    Your own drivers come from [drivers.NAME] tables of --config. The table goes to OUT and to the score
+    store (GET /drivers, the dashboard).
+    """
+    from serving.drivers import run_drivers
+
+    table, metadata = run_drivers(data_dir, out, as_of=as_of, config=_serving_config(config), store_url=store)
+    typer.echo(f"Drivers of {metadata['customers']:,} customers as of {metadata['as_of']} (churn model "
+               f"v{metadata['churn_model_version']}, CLV model v{metadata['clv_model_version']}):")
+    typer.echo(table[["driver", "customers_affected", "expected_churners", "revenue_at_risk", "revenue_at_risk_low",
+                      "revenue_at_risk_high"]].to_string(index=False, float_format=lambda value: f"{value:,.1f}"))
+    typer.echo(f"Wrote {out} and the score store's driver table")
+
+
+@app.command()
+def whatif(
+    data_dir: DataDir,
+    set_: Annotated[list[str], typer.Option(
+        "--set", help="A change, DRIVER=-NN%: the driver's problem removed for a random NN % of the customers who "
+                      "have it, e.g. --set transfers=-50% (repeatable; see docs/drivers.md).")],
+    as_of: AsOf = None,
+    config: ServingConfigFile = None,
+) -> None:
+    """The churners and revenue (CLV) retained over the churn model's horizon if a driver's problem were removed
+    for a share of its customers, in the champion model's view, with 90 % intervals (docs/drivers.md)."""
+    from serving.drivers import run_whatif
+
+    table, metadata = run_whatif(data_dir, set_, as_of=as_of, config=_serving_config(config))
+    typer.echo(f"What-if on {metadata['customers']:,} customers as of {metadata['as_of']} (churn model "
+               f"v{metadata['churn_model_version']}, CLV model v{metadata['clv_model_version']}):")
+    typer.echo(table.to_string(index=False, float_format=lambda value: f"{value:,.1f}"))
 
 
 def _latest_batch(config: Path | None, store: str | None):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxmodels.config import build, read_toml
+from cxmodels.drivers import declared_drivers
 from cxmodels.errors import ConfigError
 from cxmodels.segments import check_catalog, segment_catalog
 from serving.economics import Terms, check_terms
@@ -134,11 +135,13 @@ class ServingConfig:
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     segments: dict = field(default_factory=dict)
+    drivers: dict = field(default_factory=dict)
     reasons: str = "low"
 
     def __post_init__(self) -> None:
         if self.reasons not in RISK_BANDS:
             raise ConfigError(f"reasons must be one of {RISK_BANDS}, got {self.reasons!r}")
+        declared_drivers(self.drivers)  # a bad [drivers.NAME] table is an error when the file is read
 
     def catalog(self) -> dict:
         """The built-in segments and the user's, by name."""

@@ -36,6 +36,14 @@ def score(dataset, champions, as_of, config, reference: dict | None = None,
           progress: bool = False) -> tuple[pd.DataFrame, dict]:
     """The score frame (columns SCORE_COLUMNS, one row per customer of the snapshot population at `as_of`)
     and the reference it was tiered with: `reference`, or computed from these customers when None."""
+    features, status, summary = score_inputs(dataset, champions, as_of)
+    return score_features(features, as_of, champions, config, reference, summary, progress, status)
+
+
+def score_inputs(dataset, champions, as_of) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame | None]:
+    """What the champions score at `as_of`: the feature matrix of the snapshot population (lapsed customers
+    included), each customer's status (ACTIVE or LAPSED), and the value summary in the CLV model's time unit
+    when the features' differs (else None)."""
     as_of = utc_timestamp(as_of)
     settings = champions.feature_config
     population = snapshot_population(dataset, as_of, config=settings, lapsed=True)
@@ -45,7 +53,7 @@ def score(dataset, champions, as_of, config, reference: dict | None = None,
     if champions.clv.time_unit != settings.time_unit:
         summary = value_summary(dataset.transactions, as_of, settings.value_period, champions.clv.time_unit,
                                 settings.refund_window_days)
-    return score_features(features, as_of, champions, config, reference, summary, progress, status)
+    return features, status, summary
 
 
 def score_features(features: pd.DataFrame, as_of, champions, config, reference: dict | None = None,

@@ -31,7 +31,7 @@ def test_train_and_score_print_results_and_bars_and_log_the_rest(tmp_path):
     shown = train.stdout + train.stderr + score.stdout + score.stderr
     assert not [line for line in CHATTER if line in shown], shown
     assert "cxmodels-churn v1" in train.stdout and "done: 100%" in train.stderr  # its one bar, closed
-    assert "Scored 1,129 customers" in score.stdout and "score store: 100%" in score.stderr
+    assert "Scored 1,130 customers" in score.stdout and "score store: 100%" in score.stderr
     log = (tmp_path / "mlruns" / "cxmodels.log").read_text()
     assert all(line in log for line in ("CloudPickle", "Creating initial MLflow database tables",
                                         "Successfully registered model 'cxmodels-churn'"))

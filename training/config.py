@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cxmodels.config import build, read_toml
+from cxmodels.drivers import declared_drivers
 from cxmodels.errors import ConfigError
 from cxmodels.features import FeatureConfig
 
@@ -127,6 +128,10 @@ class TrainingConfig:
     clv: CLVSettings = field(default_factory=CLVSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     safeguards: SafeguardSettings = field(default_factory=SafeguardSettings)
+    drivers: dict = field(default_factory=dict)  # user drivers, [drivers.NAME] tables (docs/drivers.md)
+
+    def __post_init__(self) -> None:
+        declared_drivers(self.drivers)  # a bad [drivers.NAME] table is an error when the file is read
 
     def flat(self) -> dict:
         """The settings as {"section.key": value}, for MLflow parameters."""

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 import cxmodels
 from cxmodels.data import load_dataset
+from cxmodels.drivers import History, declared_drivers, driver_effects, drivers_table
 from cxmodels.errors import DataError
 from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS
@@ -37,6 +38,7 @@ from training.snapshots import SnapshotPlan, plan_snapshots
 STEPS = 7  # the `with steps(...)` blocks of `train`
 FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
 LINK_TABLE = "Churn by experience on the held-out snapshot"
+DRIVER_TABLE = "Drivers on the held-out snapshot"  # cxmodels drivers, with the new churn and CLV models
 COVARIATE_TABLE = "CLV without and with the customers covariates on the held-out period"  # BG/NBD both
 CLV_FALLBACKS = ("bgnbd", "pareto", "mbgnbd")  # tried in this order when the chosen purchase model does not fit
 ONE_SIDED_95 = 1.645  # standard errors a gain over the baseline must clear: not a chance result on this snapshot
@@ -259,12 +261,24 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
     metrics |= {f"champion_{name.removeprefix('cxmodels-')}_{metric}": champions[name].score
                 for name, (metric, _) in scores.items() if champions[name].score is not None}
     links = churn_by_experience(held_out.X_test.set_index("customer_id"), held_out.y_test)  # the held-out snapshot
-    tables = {FREQUENCY_TABLE: frequency, LINK_TABLE: links}
+    tables = {FREQUENCY_TABLE: frequency, LINK_TABLE: links,
+              DRIVER_TABLE: _held_out_drivers(churn, clv, held_out, data, config)}
     covariates = covariate_comparison(clv.summary, clv.actual["future_purchases"], data.dataset.customers,
                                       config.clv.covariates, config.snapshots.horizon_days, config.features.time_unit)
     if covariates is not None:
         tables[COVARIATE_TABLE] = covariates
     return _Evaluation(metrics, figures | clv_figures, scores, tables)
+
+
+def _held_out_drivers(churn, clv: _CLV, held_out: _HeldOut, data: _Data, config: TrainingConfig) -> pd.DataFrame:
+    """The driver table (docs/drivers.md) of the new churn model on the held-out snapshot, its revenue weighted by
+    the new CLV model's clv."""
+    features = held_out.X_test.set_index("customer_id")
+    history = History(data.dataset, data.plan.test_as_of, config.features)
+    effects = driver_effects(churn, features, declared_drivers(config.drivers), history)
+    summary = clv.summary[clv.summary[list(PURCHASE_COLUMNS)].notna().all(axis=1)].astype(float)
+    value = clv.model.predict(summary)["clv"].reindex(features.index)
+    return drivers_table(effects, churn.predict_proba(features)[:, 1], value, seed=config.seed)
 
 
 def _fit_metrics(btyd: BTYDModel) -> dict:

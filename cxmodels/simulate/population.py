@@ -2,10 +2,11 @@
 
 Every rate is per day. A customer is Engaged (E) from signup. Most become At-risk (D)
 through a support case that went badly: each case is painful with probability `friction`,
-resolved or not, and triggers D with the probability TRIGGER of its kind (a painful
-unresolved case mostly does, a smooth resolved one rarely), so cases trigger D at
-`trigger_rate`. The rest drift into D silently at `onset_rate`, higher with low
-satisfaction and EARLY_ONSET_MULTIPLIER times higher in the first EARLY_TENURE_DAYS.
+resolved or not, and triggers D by a noisy-OR of its problems (triggers.py: pain, unresolved,
+transferred, extra contacts); TRIGGER is the mean of that probability by kind (a painful unresolved
+case mostly does, a smooth resolved one rarely), so cases trigger D at `trigger_rate`. The rest
+drift into D silently at `onset_rate`, higher with low satisfaction and EARLY_ONSET_MULTIPLIER
+times higher in the first EARLY_TENURE_DAYS.
 From E they may also churn directly at DIRECT_CHURN_RATE; from D they churn at
 `at_risk_churn_rate`. In D they buy, log in and answer surveys less, and contact support more.
 """
@@ -16,7 +17,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from cxmodels.simulate.sampling import choose, frame, labels, pick, timestamps, to_seconds
+from cxmodels.simulate.sampling import (choose, draw_weighted, frame, labels, pick, poisson_points, timestamps,
+                                        to_seconds)
+from cxmodels.simulate.triggers import TRIGGER_BY_MASK, EngagedCases, draw_profiles, trigger_probability
 
 SIGNUP_SHARE = 2 / 3  # customers sign up uniformly over the first two thirds of [start, end)
 
@@ -34,7 +37,7 @@ CONTACT_RATE_SHAPE, CONTACT_RATE_MEAN = 1.0, 3.0 / 365  # support cases per day 
 AT_RISK_CONTACT_FACTOR = 2.0
 FRICTION_BETA = (1.5, 5.0)  # probability a case is painful, beta (mean 0.23)
 RESOLVED = (0.95, 0.5)  # probability a case ends resolved: smooth, painful
-TRIGGER = np.array([0.15, 0.01, 0.8, 0.3])  # P(case triggers D) by case kind, see `case_kinds`
+TRIGGER = TRIGGER_BY_MASK[0]  # mean P(case triggers D) by case kind, see `case_kinds` and triggers.py
 ENGAGEMENT_RATE_SHAPE, ENGAGEMENT_RATE_MEAN = 2.0, 0.135  # digital events per day, gamma
 AT_RISK_ENGAGEMENT_FACTOR = 0.5
 
@@ -75,6 +78,9 @@ class Population:
     at_risk: np.ndarray
     churn: np.ndarray
     triggered: np.ndarray  # entered D through a support case (that case starts at `at_risk`)
+    fixed: np.ndarray  # bit mask of the problems (triggers.FIXABLE) removed for the customer; 0 in the world as is
+    engaged: EngagedCases  # the cases while Engaged, the onset's among them
+    trigger_row: np.ndarray  # per customer, the row of `engaged` of their first triggering case (-1: none)
 
     def __len__(self) -> int:
         return len(self.signup)
@@ -107,9 +113,11 @@ def case_kinds(friction: np.ndarray) -> np.ndarray:
 
 
 def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.Generator,
-                    contact_factor: float = 1.0, engagement_factor: float = 1.0) -> Population:
+                    contact_factor: float = 1.0, engagement_factor: float = 1.0,
+                    fixed: np.ndarray | None = None) -> Population:
     """Draw `n` customers: signup, attributes, traits and their latent state times; every customer's support
-    case rate is `contact_factor` and digital engagement rate (logins) `engagement_factor` times the usual."""
+    case rate is `contact_factor` and digital engagement rate (logins) `engagement_factor` times the usual;
+    `fixed`: per customer, the bit mask of the problems whose triggers are removed (default none)."""
     signup = np.sort(rng.random(n)) * horizon * SIGNUP_SHARE
     plan = choose(rng, PLAN_SHARES, n)
     region = choose(rng, REGION_SHARES, n)
@@ -123,7 +131,8 @@ def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.
     days_at_risk = rng.gamma(DAYS_AT_RISK_SHAPE, DAYS_AT_RISK_MEAN / DAYS_AT_RISK_SHAPE, n)
 
     onset_rate = BASE_ONSET_RATE * np.exp(-SATISFACTION_EFFECT * satisfaction) * PLAN_ONSET_MULTIPLIER[plan]
-    trigger_rate = contact_rate * (case_kinds(friction) @ TRIGGER)
+    fixed = np.zeros(n, np.int64) if fixed is None else fixed
+    trigger_rate = contact_rate * (case_kinds(friction) * TRIGGER_BY_MASK[fixed]).sum(axis=1)
 
     # Onset from the base hazard: invert its piecewise-linear cumulative hazard at an Exp(1) draw.
     exposure = rng.standard_exponential(n)
@@ -131,8 +140,12 @@ def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.
     base_onset = np.where(exposure < early_exposure,
                           exposure / (onset_rate * EARLY_ONSET_MULTIPLIER),
                           EARLY_TENURE_DAYS + (exposure - early_exposure) / onset_rate)
-    trigger_onset = rng.standard_exponential(n) / trigger_rate
     direct_churn = rng.standard_exponential(n) / DIRECT_CHURN_RATE
+    # The cases while Engaged, each triggering At-risk by its problems: the first that does is the onset.
+    engaged = engaged_cases(rng, signup, np.minimum(signup + np.minimum(base_onset, direct_churn), horizon),
+                            contact_rate, friction, fixed)
+    trigger_time, trigger_row = engaged.first_trigger(n)
+    trigger_onset = trigger_time - signup
     onset = np.minimum(base_onset, trigger_onset)
     direct = direct_churn < onset
     at_risk = np.where(direct, np.inf, signup + onset)
@@ -144,8 +157,21 @@ def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.
         purchase_rate=purchase_rate * PLAN_PURCHASE_MULTIPLIER[plan], mean_spend=mean_spend,
         contact_rate=contact_rate, friction=friction, engagement_rate=engagement_rate,
         onset_rate=onset_rate, trigger_rate=trigger_rate, at_risk_churn_rate=1 / days_at_risk,
-        at_risk=at_risk, churn=churn, triggered=~direct & (trigger_onset < base_onset),
+        at_risk=at_risk, churn=churn, triggered=~direct & (trigger_onset < base_onset), fixed=fixed,
+        engaged=engaged, trigger_row=trigger_row,
     )
+
+
+def engaged_cases(rng: np.random.Generator, start: np.ndarray, stop: np.ndarray, contact_rate: np.ndarray,
+                  friction: np.ndarray, fixed: np.ndarray) -> EngagedCases:
+    """The cases of each customer in [start, stop) at `contact_rate`, their kinds by `friction`, profiles, fix masks
+    (`fixed`, per customer) and whether each triggers At-risk."""
+    customer, time = poisson_points(rng, start, stop, contact_rate)
+    kind = draw_weighted(rng, case_kinds(friction[customer]))
+    extra, transferred = draw_profiles(rng, kind >= 2)
+    mask = fixed[customer]
+    probability = trigger_probability(kind >= 2, kind % 2 == 1, transferred, extra, mask)
+    return EngagedCases(customer, time, kind, extra, transferred, mask, rng.random(len(time)) < probability)
 
 
 def customers_table(pop: Population) -> pd.DataFrame:

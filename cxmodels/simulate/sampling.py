@@ -45,6 +45,13 @@ def choose(rng: np.random.Generator, weights, size: int) -> np.ndarray:
     return rng.choice(len(p), size=size, p=p / p.sum()).astype(np.int8)
 
 
+def draw_weighted(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One column index per row of `weights` (unnormalised probabilities)."""
+    cumulative = np.cumsum(weights, axis=1)
+    u = rng.random(len(weights)) * cumulative[:, -1]
+    return (u[:, None] >= cumulative[:, :-1]).sum(axis=1)
+
+
 def to_seconds(days: np.ndarray) -> np.ndarray:
     """Whole seconds since the world's start (floored), from float days."""
     return np.floor(np.asarray(days) * SECONDS_PER_DAY).astype(np.int64)

@@ -64,14 +64,19 @@ def truth_frame(pop: population.Population, trigger_case_id: pa.Array) -> pd.Dat
 
 
 def case_truth_frame(pop: population.Population, cases: Cases) -> pd.DataFrame:
-    """One row per support case in the contacts: case_id, customer_id, start (its first contact), and
-    its kind: painful (the contacts only hint at it) and resolved."""
+    """One row per support case in the contacts: case_id, customer_id, start (its first contact), its kind:
+    painful (the contacts only hint at it) and resolved, its other problems as drawn (transferred,
+    extra_contacts; contacts after a churn are cut from the log) and the probability they gave it to trigger
+    At-risk (triggers.py)."""
     return frame({
         "case_id": cases.case_id,
         "customer_id": pop.customer_id.take(pa.array(cases.customer)),
         "start": timestamps(pop.start, to_seconds(cases.start)),
         "painful": cases.painful,
         "resolved": cases.resolved,
+        "transferred": cases.transferred,
+        "extra_contacts": cases.extra_contacts,
+        "trigger_probability": cases.trigger_probability,
     })
 
 

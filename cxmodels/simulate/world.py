@@ -16,6 +16,7 @@ from cxmodels.simulate.events import simulate_events
 from cxmodels.simulate.population import cancellations_table, customers_table, draw_population
 from cxmodels.simulate.surveys import simulate_surveys
 from cxmodels.simulate.transactions import simulate_transactions
+from cxmodels.simulate.triggers import FIXABLE, fix_mask
 from cxmodels.simulate.truth import TRUTH_DIR, TRUTH_FILES, case_truth_frame, truth_frame
 
 
@@ -39,7 +40,7 @@ class World:
 
 def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_fraction: float = 0.0,
              start="2023-01-01", end="2026-01-01", contact_factor: float = 1.0,
-             engagement_factor: float = 1.0) -> World:
+             engagement_factor: float = 1.0, fixes: dict[str, float] | None = None) -> World:
     """Simulate `n_customers` from signup to `end`; the same arguments give the same world.
 
     `contractual` adds a cancellations table. `dirty_fraction` > 0 adds that share of
@@ -47,6 +48,11 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     `contact_factor` and `engagement_factor` scale every customer's rate of support cases and of
     digital sessions (logins): a changed world, e.g. for monitoring (more cases also mean more
     customers turned at-risk by a bad one).
+    `fixes` ({problem: share}, problems of triggers.FIXABLE) removes what each problem does to the churn risk
+    (its part of a case's trigger probability) for a random share of the customers: the same world otherwise
+    (same seed: the same customers, traits and cases, each case triggering when its uniform draw falls below
+    the smaller probability), for what-if checks; their cases still show the problem. The references assume
+    the world as is.
     """
     if n_customers < 1:
         raise ConfigError(f"n_customers must be at least 1, got {n_customers}")
@@ -58,9 +64,9 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     start, end = utc_timestamp(start), utc_timestamp(end)
     if end <= start:
         raise ConfigError(f"end {end} must come after start {start}")
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(7)]
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
     pop = draw_population(n_customers, start, (end - start) / pd.Timedelta(days=1), streams[0], contact_factor,
-                          engagement_factor)
+                          engagement_factor, fixed_problems(fixes or {}, n_customers, streams[7]))
     transactions, purchases = simulate_transactions(pop, streams[1])
     contacts, cases, trigger_case_id = simulate_contacts(pop, streams[2])
     surveys, engaged_mean = simulate_surveys(pop, purchases, cases, streams[3])
@@ -79,6 +85,22 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
         tables, dirty = corrupt(tables, dirty_fraction, n_customers, streams[6])
     return World(tables=tables, truth=truth_frame(pop, trigger_case_id), case_truth=case_truth_frame(pop, cases),
                  survey_truth=survey_truth, dirty=dirty, start=start, end=end)
+
+
+def fixed_problems(fixes: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
+    """Per customer, the bit mask of the problems of `fixes` ({problem: share}) removed for them: each problem for
+    an independent random `share` of the customers."""
+    unknown = sorted(set(fixes) - set(FIXABLE))
+    if unknown:
+        raise ConfigError(f"fixes: no problem {unknown[0]!r}; the problems are {', '.join(FIXABLE)}")
+    mask = np.zeros(n, np.int64)
+    for problem in FIXABLE:  # one draw per problem, fixed or not: a fix of one problem leaves the others' draws alone
+        draw = rng.random(n)
+        share = fixes.get(problem, 0.0)
+        if not 0 <= share <= 1:
+            raise ConfigError(f"fixes: the share of {problem} must be in [0, 1], got {share!r}")
+        mask |= np.where(draw < share, fix_mask([problem]), 0)
+    return mask
 
 
 def write_world(world: World, out_dir: Path | str, file_format: str = "parquet") -> None:

@@ -15,10 +15,10 @@ likelihood ratio
     hazard(tau) * exp(sum of l_i over observations after tau + kappa * s + integral of the drift hazard over [tau, 0])
 
 where each observation's l_i is log(rate At-risk / rate Engaged) of its kind (a purchase; a
-session with its clicks; a case of kind k: 2 / (1 - TRIGGER_k); a survey answer: the ratio of
-the probabilities of its score), kappa is the rate Engaged minus the rate At-risk summed over
+session with its clicks; a case of trigger probability p_k (by its problems, triggers.py): 2 / (1 - p_k);
+a survey answer: the ratio of the probabilities of its score), kappa is the rate Engaged minus the rate At-risk summed over
 purchases, sessions, cases and exits, and the hazard is either the drift (a density in tau) or
-a case that triggered (mass TRIGGER_k / (1 - TRIGGER_k) at the case's start). Between
+a case that triggered (mass p_k / (1 - p_k) at the case's start). Between
 observations the exponent is linear in tau, so the integral is closed-form.
 """
 
@@ -79,10 +79,12 @@ def observations_before(world: World, as_of: pd.Timestamp, index: pd.Index) -> p
     sessions = sessions.assign(kind=SESSION, l=sessions["l"] + np.log(pop.AT_RISK_ENGAGEMENT_FACTOR))
 
     cases = world.case_truth
-    kind = 2 * cases["painful"].to_numpy(int) + cases["resolved"].to_numpy(int)
+    trigger = cases["trigger_probability"].to_numpy(float)
+    with np.errstate(divide="ignore"):  # a case without problems cannot trigger: -inf
+        log_trigger = np.log(trigger / (1 - trigger))
     cases = pd.DataFrame({"customer_id": cases["customer_id"], "timestamp": cases["start"], "kind": CASE,
-                          "l": np.log(pop.AT_RISK_CONTACT_FACTOR / (1 - pop.TRIGGER[kind])),
-                          "trigger": np.log(pop.TRIGGER[kind] / (1 - pop.TRIGGER[kind])), "painful": cases["painful"]})
+                          "l": np.log(pop.AT_RISK_CONTACT_FACTOR / (1 - trigger)), "trigger": log_trigger,
+                          "painful": cases["painful"]})
 
     answers = world.survey_truth
     survey = answers["survey"].map({name: code for code, name in enumerate(sv.SURVEYS)}).to_numpy()
