@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from pandas.api.types import is_bool_dtype, is_float_dtype, is_numeric_dtype, is_object_dtype, is_string_dtype
 from tqdm import tqdm
 
+from cxmodels.drivers import DRIVER_COLUMNS
 from cxmodels.errors import ConfigError, CxmodelsError, DataError
 
 DEFAULT_STORE_URL = "sqlite:///scores.db"
@@ -75,8 +76,6 @@ TABLES = sa.Table(
     sa.Column("frame", sa.Text, nullable=False),  # JSON, pandas' orient="table"
 )
 DRIVERS = "drivers"
-DRIVER_COLUMNS = ["driver", "customers_affected", "expected_churners", "revenue_at_risk", "revenue_at_risk_low",
-                  "revenue_at_risk_high"]
 NEWEST = (BATCHES.c.completed_at.desc(), BATCHES.c.batch_id.desc())
 
 
