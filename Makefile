@@ -23,6 +23,7 @@ demo: $(STAMP)
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels train world
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels score world --out scores/scores.parquet
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels drivers world --out drivers.csv
+	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels whatif world --set "unresolved_cases=-50%" --set "transfers=-50%"
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments list
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments export save_now --out segments/save_now.csv
 	cd $(DEMO_DIR) && $(abspath $(BIN))/cxmodels segments export save_now --budget 10 --out segments/save_list.csv
