@@ -1,4 +1,4 @@
-"""Evaluation: the CLV intervals' coverage and cost, and BG/NBD with covariates on a simulated world.
+"""Evaluation: the CLV intervals' coverage and cost, and BG/NBD and Pareto/NBD with covariates on a simulated world.
 
     python benchmarks/clv_uncertainty_eval.py                  # 200 datasets, 1M customers timed, 5,000-customer world
     python benchmarks/clv_uncertainty_eval.py --datasets 50 --customers 200000 --world 2000
@@ -8,8 +8,8 @@
    pairs whose 90 % interval covers the profile's true expected purchases and true clv
    (`tests/models/clv/test_btyd_intervals.py`: the same profiles).
 2. Cost: `BTYDModel.predict` on --customers drawn customers with interval=0.9 and with None.
-3. Covariates: a simulated world of --world customers, cut 90 days before its end; BG/NBD
-   without and with the customers' plan and region (`training.evaluation.covariate_comparison`).
+3. Covariates: a simulated world of --world customers, cut 90 days before its end; BG/NBD and
+   Pareto/NBD, each without and with the customers' plan and region (`training.evaluation.covariate_comparison`).
 """
 
 import argparse
@@ -55,7 +55,7 @@ def main() -> None:
     as_of = pd.Timestamp(world.end) - pd.Timedelta(days=90)
     cut = value_summary(dataset.transactions, as_of)
     actual = labels(dataset, as_of, 90, population=cut.index)["future_purchases"]
-    print(f"\nBG/NBD without and with covariates, simulated world of {args.world} customers, 90-day holdout:")
+    print(f"\nWithout and with covariates, simulated world of {args.world} customers, 90-day holdout:")
     print(covariate_comparison(cut, actual, dataset.customers, "auto", 90, "days").to_string())
 
 

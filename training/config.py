@@ -61,7 +61,7 @@ class ChurnSettings:
 class CLVSettings:
     """The BTYD CLV model: the purchase model ("auto" picks the best on the latest training snapshot's
     holdout), the CLV horizon and annual discount rate, and the penalizers. covariates: the customers'
-    columns the report's BG/NBD-with-covariates comparison uses ("auto": their text attributes; [] none)."""
+    columns the report's with-covariates comparison (BG/NBD, Pareto/NBD) uses ("auto": their text attributes; [] none)."""
 
     model: str = "bgnbd"
     horizon_days: int = 365

@@ -17,7 +17,7 @@ from cxmodels.metrics.clv_evaluation import (
     normalized_gini,
 )
 from cxmodels.models import BTYDModel
-from cxmodels.models.clv.covariates import CovariateBGNBD, covariate_matrix
+from cxmodels.models.clv.covariates import CovariateBTYD, covariate_matrix
 
 
 def churn_evaluation(y, predictions: dict[str, np.ndarray], importance: pd.Series,
@@ -76,10 +76,10 @@ def clv_gini(actual_spend, clv) -> float:
 
 def covariate_comparison(summary: pd.DataFrame, actual_purchases: pd.Series, customers: pd.DataFrame | None,
                          columns, horizon_days: int, time_unit: str) -> pd.DataFrame | None:
-    """BG/NBD without and with the customers' covariates (`columns`, or "auto": the text attribute columns
-    with 2 to MAX_LEVELS values), both fitted on `summary` (the held-out cut-off), compared on the held-out
-    period: the fit's log-likelihood, AIC, and the MAE and total ratio of the predicted holdout purchases.
-    None without usable covariates or when a fit fails."""
+    """BG/NBD and Pareto/NBD, each without and with the customers' covariates (`columns`, or "auto": the text
+    attribute columns with 2 to MAX_LEVELS values), fitted on `summary` (the held-out cut-off), compared on the
+    held-out period: the fit's log-likelihood, AIC, and the MAE and total ratio of the predicted holdout
+    purchases; a row per model and variant. None without usable covariates; a model whose fit fails is left out."""
     if customers is None or customers.empty:
         return None
     names = _covariate_columns(customers) if columns == "auto" else list(columns)
@@ -88,21 +88,27 @@ def covariate_comparison(summary: pd.DataFrame, actual_purchases: pd.Series, cus
     X = summary[list(PURCHASE_COLUMNS)]
     actual = actual_purchases.reindex(X.index).to_numpy(dtype=float)
     try:
-        plain = BTYDModel("bgnbd", time_unit=time_unit, horizon_days=horizon_days, interval=None).fit(X)
         Z = covariate_matrix(customers, names, index=X.index)
-        with_covariates = CovariateBGNBD(time_unit=time_unit, horizon_days=horizon_days).fit(X, Z)
-    except (DataError, ModelError):
+    except DataError:
         return None
     rows = {}
-    for name, model, predicted, parameters in (
-            ("without covariates", plain, plain.expected_purchases(X).to_numpy(), 4),
-            (f"with {', '.join(names)}", with_covariates, with_covariates.predict(X, Z)["expected_purchases"].to_numpy(),
-             4 + 3 * Z.shape[1])):
-        rows[name] = {"parameters": parameters, "log_likelihood": model.log_likelihood_,
-                      "aic": 2 * parameters - 2 * model.log_likelihood_,
-                      "holdout_mae": float(np.mean(np.abs(predicted - actual))),
-                      "holdout_total_ratio": float(predicted.sum() / actual.sum()) if actual.sum() else np.nan}
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("BG/NBD")
+    for model, label in (("bgnbd", "BG/NBD"), ("pareto", "Pareto/NBD")):
+        try:
+            plain = BTYDModel(model, time_unit=time_unit, horizon_days=horizon_days, interval=None).fit(X)
+            with_covariates = CovariateBTYD(model, time_unit=time_unit, horizon_days=horizon_days).fit(X, Z)
+        except (DataError, ModelError):
+            continue
+        base = 4  # r, alpha and the two dropout parameters
+        for variant, fitted, predicted, parameters in (
+                ("without covariates", plain, plain.expected_purchases(X).to_numpy(), base),
+                (f"with {', '.join(names)}", with_covariates,
+                 with_covariates.predict(X, Z)["expected_purchases"].to_numpy(), base + with_covariates.coefficients_.size)):
+            rows[f"{label} {variant}"] = {
+                "parameters": parameters, "log_likelihood": fitted.log_likelihood_,
+                "aic": 2 * parameters - 2 * fitted.log_likelihood_,
+                "holdout_mae": float(np.mean(np.abs(predicted - actual))),
+                "holdout_total_ratio": float(predicted.sum() / actual.sum()) if actual.sum() else np.nan}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model") if rows else None
 
 
 MAX_LEVELS = 20

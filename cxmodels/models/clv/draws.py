@@ -1,4 +1,4 @@
-"""Value summaries drawn from a BG/NBD population, for tests and benchmarks at any size."""
+"""Value summaries drawn from a BG/NBD or Pareto/NBD population, for tests and benchmarks at any size."""
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,23 @@ def draw_bgnbd_summary(n_customers: int, params: dict | None = None, max_age_day
     buyers = frequency > 0
     recency = np.zeros(n_customers)
     recency[buyers] = np.ceil(T[buyers] * rng.beta(frequency[buyers], arrivals[buyers] - frequency[buyers] + 1))
+    return pd.DataFrame({"frequency": frequency.astype(float), "recency": recency, "T": T},
+                        index=pd.Index([f"D{i:08d}" for i in range(n_customers)], name="customer_id"))
+
+
+def draw_pareto_summary(n_customers: int, params: dict, max_age_days: int = 365, seed: int = 0) -> pd.DataFrame:
+    """frequency, recency and T (in days) of customers drawn from Pareto/NBD with `params` (r, alpha, s, beta;
+    rates per day): purchase rate Gamma(r, rate alpha), dropout rate Gamma(s, rate beta), an exponential
+    lifetime; T as in draw_bgnbd_summary. The x purchases in the time alive before T are uniform on it, so
+    recency is that time times Beta(x, 1), rounded up to a day (at most T)."""
+    rng = np.random.default_rng(seed)
+    T = rng.integers(1, max_age_days + 1, n_customers).astype(float)
+    rate = rng.gamma(params["r"], 1 / params["alpha"], n_customers)
+    alive = np.minimum(rng.exponential(1 / rng.gamma(params["s"], 1 / params["beta"], n_customers)), T)
+    frequency = rng.poisson(rate * alive)
+    buyers = frequency > 0
+    recency = np.zeros(n_customers)
+    recency[buyers] = np.minimum(np.ceil(alive[buyers] * rng.beta(frequency[buyers], 1)), T[buyers])
     return pd.DataFrame({"frequency": frequency.astype(float), "recency": recency, "T": T},
                         index=pd.Index([f"D{i:08d}" for i in range(n_customers)], name="customer_id"))
 

@@ -1,21 +1,26 @@
-"""BG/NBD with time-invariant covariates: the known effects recovered from simulated customers."""
+"""BG/NBD and Pareto/NBD with time-invariant covariates: the known effects recovered from simulated customers."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import optimize
 
-from cxmodels.errors import DataError
-from cxmodels.models.clv.covariates import CovariateBGNBD, _Likelihood, _patterns, covariate_matrix
-from cxmodels.models.clv.draws import CDNOW_BGNBD_PER_DAY, draw_bgnbd_summary
-from cxmodels.models.clv.rows import compress
+from cxmodels.data.samples import CDNOW_PUBLISHED_PARAMETERS
+from cxmodels.errors import DataError, ModelError
+from cxmodels.models.clv.covariates import LINKS, CovariateBTYD, PatternLikelihood, _patterns, covariate_matrix
+from cxmodels.models.clv.draws import CDNOW_BGNBD_PER_DAY, draw_bgnbd_summary, draw_pareto_summary
 
-# plan "pro" buys faster (g1 = 0.6) and drops out less (a lower: g2 = -0.5); region "south" changes nothing
-EFFECTS = pd.DataFrame({"purchase": [0.6, 0.0], "dropout_a": [-0.5, 0.0], "dropout_b": [0.0, 0.0]},
-                       index=["plan=pro", "region=south"])
+# plan "pro" buys faster (purchase 0.6) and drops out less; region "south" changes nothing
+EFFECTS = {"bgnbd": pd.DataFrame({"purchase": [0.6, 0.0], "dropout_a": [-0.5, 0.0], "dropout_b": [0.0, 0.0]},
+                                 index=["plan=pro", "region=south"]),
+           "pareto": pd.DataFrame({"purchase": [0.6, 0.0], "dropout": [-0.5, 0.0]}, index=["plan=pro", "region=south"])}
+PER_DAY = {"bgnbd": CDNOW_BGNBD_PER_DAY,
+           "pareto": {name: value * (7 if name in ("alpha", "beta") else 1)
+                      for name, value in CDNOW_PUBLISHED_PARAMETERS["pareto"].items()}}
+DRAW = {"bgnbd": draw_bgnbd_summary, "pareto": draw_pareto_summary}
 
 
-def _customers(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _customers(model: str, n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The value summary of `n` customers drawn with the EFFECTS of their plan and region, and the customers table."""
     rng = np.random.default_rng(seed)
     plan = rng.choice(["basic", "pro"], n, p=[0.6, 0.4])
@@ -23,12 +28,11 @@ def _customers(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     parts, tables = [], []
     for i, (p, g) in enumerate([(p, g) for p in ("basic", "pro") for g in ("north", "south")]):
         z = np.array([p == "pro", g == "south"], dtype=float)
-        params = dict(CDNOW_BGNBD_PER_DAY)
-        params["alpha"] *= np.exp(-z @ EFFECTS["purchase"].to_numpy())
-        params["a"] *= np.exp(z @ EFFECTS["dropout_a"].to_numpy())
-        params["b"] *= np.exp(z @ EFFECTS["dropout_b"].to_numpy())
+        params = dict(PER_DAY[model])
+        for parameter, (link, sign) in LINKS[model].items():
+            params[parameter] *= np.exp(sign * z @ EFFECTS[model][link].to_numpy())
         size = int(((plan == p) & (region == g)).sum())
-        summary = draw_bgnbd_summary(size, params, seed=seed + i)
+        summary = DRAW[model](size, params, seed=seed + i)
         summary.index = [f"{p}-{g}-{j}" for j in range(size)]
         parts.append(summary)
         tables.append(pd.DataFrame({"customer_id": summary.index, "plan": p, "region": g}))
@@ -36,39 +40,46 @@ def _customers(n: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return summary, pd.concat(tables, ignore_index=True)
 
 
-def test_recovers_known_covariate_effects():
-    summary, customers = _customers(30_000, 3)
+@pytest.mark.parametrize("model", sorted(LINKS))
+def test_recovers_known_covariate_effects(model):
+    summary, customers = _customers(model, 30_000, 3)
     Z = covariate_matrix(customers, ["plan", "region"], index=summary.index)
     assert list(Z.columns) == ["plan=pro", "region=south"]  # against the most common level
-    model = CovariateBGNBD().fit(summary, Z)
-    error = (model.coefficients_ - EFFECTS).abs()
-    assert (error < 3.5 * model.standard_errors_).all().all(), (model.coefficients_, model.standard_errors_)
-    assert (model.standard_errors_ < 0.3).all().all()  # the test can fail: the effects are determined
-    for name, true in CDNOW_BGNBD_PER_DAY.items():
-        assert model.params_[name] == pytest.approx(true, rel=0.25), name
-    predicted = model.predict(summary, Z)
+    fitted = CovariateBTYD(model).fit(summary, Z)
+    error = (fitted.coefficients_ - EFFECTS[model]).abs()
+    assert (error < 3.5 * fitted.standard_errors_).all().all(), (fitted.coefficients_, fitted.standard_errors_)
+    assert (fitted.standard_errors_ < 0.3).all().all()  # the test can fail: the effects are determined
+    for name, true in PER_DAY[model].items():
+        assert fitted.params_[name] == pytest.approx(true, rel=0.3), name
+    predicted = fitted.predict(summary, Z)
     assert predicted["p_alive"].between(0, 1).all() and (predicted["expected_purchases"] > 0).all()
-    pro = Z["plan=pro"] == 1
-    assert predicted.loc[pro & (summary["frequency"] == 0), "expected_purchases"].mean() > \
-        predicted.loc[~pro & (summary["frequency"] == 0), "expected_purchases"].mean()
+    pro, new = Z["plan=pro"] == 1, summary["frequency"] == 0
+    assert predicted.loc[pro & new, "expected_purchases"].mean() > predicted.loc[~pro & new, "expected_purchases"].mean()
 
 
 def test_covariates_must_match_the_customers():
-    summary, customers = _customers(200, 5)
+    summary, customers = _customers("bgnbd", 200, 5)
     with pytest.raises(DataError, match="no column \\['channel'\\]"):
         covariate_matrix(customers, ["channel"])
     with pytest.raises(DataError, match="1 customers of the value summary are not in the customers table"):
         covariate_matrix(customers.iloc[1:], ["plan"], index=summary.index)
     with pytest.raises(DataError, match="indexed like X"):
-        CovariateBGNBD().fit(summary, covariate_matrix(customers, ["plan"]).iloc[::-1])
+        CovariateBTYD().fit(summary, covariate_matrix(customers, ["plan"]).iloc[::-1])
+    with pytest.raises(ModelError, match="not 'mbgnbd'"):
+        CovariateBTYD("mbgnbd").fit(summary, covariate_matrix(customers, ["plan"], index=summary.index))
+    many = draw_bgnbd_summary(1001)
+    with pytest.raises(DataError, match="1,001 distinct rows .* bin numeric ones"):
+        CovariateBTYD().fit(many, pd.DataFrame({"spend": np.arange(1001.0)}, index=many.index))
 
 
-def test_the_gradient_is_the_likelihood_s():
-    summary, customers = _customers(2000, 9)
+@pytest.mark.parametrize("model", sorted(LINKS))
+def test_the_gradient_is_the_likelihood_s(model):
+    summary, customers = _customers(model, 2000, 9)
     Z = covariate_matrix(customers, ["plan", "region"], index=summary.index)
     patterns, code = _patterns(Z)
-    rows = compress({"pattern": code.astype(float), **{c: summary[c].to_numpy() for c in ("frequency", "recency", "T")}})
-    likelihood = _Likelihood(rows, patterns)
-    theta = np.random.default_rng(0).normal(0, 0.3, 4 + 3 * 2) + np.array([-1.4, 3.4, -0.2, 0.9] + [0] * 6)
+    likelihood = PatternLikelihood(model, patterns, code, {c: summary[c].to_numpy() for c in summary.columns})
+    base = np.log(list(PER_DAY[model].values()))
+    theta = np.concatenate([base, np.zeros(likelihood.n_coefficients)])
+    theta += np.random.default_rng(0).normal(0, 0.3, len(theta))
     numeric = optimize.approx_fprime(theta, lambda v: likelihood(v)[0], 1e-6)
     np.testing.assert_allclose(likelihood(theta)[1], numeric, rtol=1e-4, atol=1e-3)
