@@ -54,7 +54,8 @@ class BTYDModel(BaseEstimator):
     population mean order value p gamma / (q - 1).
 
     Learned: `params_` (a dict of floats: r, alpha, a, b; r, alpha, s, beta; or alpha, beta, gamma, delta;
-    and p, q, gamma), `standard_errors_` (the same keys and units, from the inverse Hessian at the optimum),
+    and p, q, gamma, the spend scale named spend_gamma beside BG/BB's own gamma), `spend_params_` (p, q,
+    gamma; None without spend), `standard_errors_` (the keys of `params_`, from the inverse Hessian at the optimum),
     `log_likelihood_` and `spend_log_likelihood_` (maximised, unpenalized, summed over the customers),
     `penalizer_`, `spend_penalizer_` (the penalizers that converged; the spend ones None without spend),
     `fit_attempts_` (one line per fit tried), `log_covariance_` ({"purchases": ..., "spend": ...}: the
@@ -118,7 +119,7 @@ class BTYDModel(BaseEstimator):
                 moved = [purchases(params) for params in intervals.moved(self.params_, self._names("purchases"))]
                 self._add_interval(frame, "expected_purchases", [m[0] for m in moved], level)
                 spend = [self._expected_order_value(columns, params)
-                         for params in intervals.moved(self.params_, formulas.SPEND_PARAMETERS)]
+                         for params in intervals.moved(self.spend_params_, formulas.SPEND_PARAMETERS)]
                 variance = self._log_variance("purchases", present, [m[1] for m in moved]) + self._log_variance(
                     "spend", order_value, spend)
                 frame["clv_low"], frame["clv_high"] = intervals.bounds(frame["clv"].to_numpy(), variance, level)
@@ -187,8 +188,9 @@ class BTYDModel(BaseEstimator):
     def _learn(self, purchases: Fit, spend: Fit | None) -> None:
         self.log_covariance_ = {"purchases": purchases.log_covariance, **({"spend": spend.log_covariance}
                                                                              if spend else {})}
-        self.params_ = {**purchases.params, **(spend.params if spend else {})}
-        self.standard_errors_ = {**purchases.standard_errors, **(spend.standard_errors if spend else {})}
+        self.spend_params_ = dict(spend.params) if spend else None
+        self.params_ = _merged(purchases.params, spend.params if spend else {})
+        self.standard_errors_ = _merged(purchases.standard_errors, spend.standard_errors if spend else {})
         self.log_likelihood_, self.penalizer_ = purchases.log_likelihood, purchases.penalizer
         self.spend_log_likelihood_ = spend.log_likelihood if spend else None
         self.spend_penalizer_ = spend.penalizer if spend else None
@@ -226,8 +228,15 @@ class BTYDModel(BaseEstimator):
                                  f"{what} {example!r}, with parameters {self.params_}; refit with a penalizer or "
                                  f"another model")
 
+    def __setstate__(self, state: dict) -> None:
+        """Models pickled before `spend_params_` existed (their spend parameters only in `params_`) still predict."""
+        if "params_" in state and "spend_params_" not in state:
+            params = state["params_"]
+            state["spend_params_"] = {k: params[k] for k in formulas.SPEND_PARAMETERS} if "p" in params else None
+        super().__setstate__(state)
+
     def _has_spend(self) -> bool:
-        return "p" in self.params_
+        return self.spend_params_ is not None
 
     def _columns(self, X, with_spend: bool) -> dict[str, np.ndarray]:
         return _summary_columns(X, with_spend, self.model == "bgbb")
@@ -242,7 +251,7 @@ class BTYDModel(BaseEstimator):
                                                *(columns[c] for c in PURCHASE_COLUMNS), self._in_units(days))
 
     def _expected_order_value(self, columns: dict, params: dict | None = None) -> np.ndarray:
-        params = params or self.params_
+        params = params or self.spend_params_
         conditional = formulas.expected_order_value(params, columns["frequency"], columns[SPEND_COLUMN])
         return np.where(_spends(columns), conditional, formulas.population_order_value(params))
 
@@ -329,3 +338,9 @@ def _summary_columns(X, with_spend: bool, discrete: bool = False) -> dict[str, n
             raise DataError(f"X[{name!r}] {rule}: {broken.sum()} of {len(X)} rows break it, "
                             f"e.g. index {X.index[broken][0]!r}")
     return columns
+
+
+def _merged(purchases: dict, spend: dict) -> dict:
+    """The purchase model's entries and the spend model's, a spend name the purchase model also has (BG/BB's
+    gamma) as spend_NAME."""
+    return {**purchases, **{(f"spend_{name}" if name in purchases else name): value for name, value in spend.items()}}

@@ -70,3 +70,17 @@ def test_discrete_rules(summary):
         BTYDModel("bgbb").fit(summary.assign(recency=summary["frequency"] - 1).clip(lower=0))
     with pytest.raises(ValueError, match=r"X\['T'\] must be a whole number of periods"):
         BTYDModel("bgbb").fit(summary.assign(T=6.5))
+
+
+def test_a_spend_model_keeps_bgbb_s_own_gamma(fitted, summary):
+    from cxmodels.models.clv.draws import draw_gamma_gamma_spend
+
+    spend = {"p": 6.0, "q": 4.0, "gamma": 150.0}  # a spend scale far from BG/BB's gamma (0.657)
+    with_spend = summary.assign(monetary_value=draw_gamma_gamma_spend(summary["frequency"], spend, seed=4))
+    both = BTYDModel("bgbb", time_unit="years", horizon_days=5 * YEAR).fit(with_spend)
+    assert both.params_["gamma"] == pytest.approx(fitted.params_["gamma"], rel=1e-9)
+    assert both.spend_params_["gamma"] == both.params_["spend_gamma"] > 10  # the spend model's, not BG/BB's
+    assert set(both.standard_errors_) == set(both.params_)
+    predicted = both.predict(with_spend)
+    assert predicted["expected_purchases"].to_numpy() == pytest.approx(fitted.predict(summary)["expected_purchases"])
+    assert (predicted["clv"] > 0).all()

@@ -121,3 +121,12 @@ def test_fitting_does_not_import_lifetimes():
             "[BTYDModel(m).fit(s).predict(s) for m in ('bgnbd', 'mbgnbd', 'pareto')]; "
             "assert 'lifetimes' not in sys.modules, 'lifetimes was imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_model_pickled_before_spend_params_still_predicts(cdnow_weeks):
+    model = BTYDModel("bgnbd", time_unit="weeks").fit(cdnow_weeks)
+    old = pickle.loads(pickle.dumps(model))
+    del old.__dict__["spend_params_"]  # as a model of an earlier release is stored
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.spend_params_ == {name: model.params_[name] for name in ("p", "q", "gamma")}
+    pd.testing.assert_frame_equal(restored.predict(cdnow_weeks), model.predict(cdnow_weeks))
