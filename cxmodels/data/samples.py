@@ -1,4 +1,5 @@
-"""Real sample data that ships inside the lifetimes package: the CDNOW purchase log and the donations summary.
+"""Real sample data shipped in sample_files/ (from the lifetimes package): the CDNOW purchase log and the donations
+summary.
 
 CDNOW is the cohort of customers who first bought at the online CD store in the
 first quarter of 1997, followed until the end of June 1998 (Fader, Hardie & Lee
@@ -11,7 +12,6 @@ day. They are separate orders, so each line gets its own `order_id` (its line
 number in the file) and the contract's exact-duplicate rule does not reject them.
 """
 
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -49,8 +49,7 @@ DONATIONS_PUBLISHED_NEW_SUPPORTER = (0.4985, 0.9233, 1.2969, 1.6323, 1.9381, 2.2
 
 
 def _datasets() -> Path:
-    # Located, not imported: importing lifetimes changes the global warnings filters.
-    return Path(find_spec("lifetimes").origin).parent / "datasets"
+    return Path(__file__).parent / "sample_files"
 
 
 def _read_cdnow(sample: bool) -> pd.DataFrame:
@@ -58,10 +57,10 @@ def _read_cdnow(sample: bool) -> pd.DataFrame:
     if sample:
         # No header: master id, sample id, date, number of CDs, dollar value.
         names = ["customer_id", "sample_id", "date", "quantity", "amount"]
-        raw = pd.read_csv(folder / "CDNOW_sample.txt", sep=r"\s+", header=None, names=names,
+        raw = pd.read_csv(folder / "CDNOW_sample.txt.gz", sep=r"\s+", header=None, names=names,
                           dtype={"customer_id": str, "date": str})
     else:
-        raw = pd.read_csv(folder / "CDNOW_master.txt", sep=r"\s+", dtype={"customer_id": str, "date": str})
+        raw = pd.read_csv(folder / "CDNOW_master.txt.gz", sep=r"\s+", dtype={"customer_id": str, "date": str})
         raw = raw.rename(columns={"number_of_cds": "quantity", "dollar_value": "amount"})
     return raw
 
