@@ -170,9 +170,8 @@ class BTYDModel(BaseEstimator):
         return values
 
     def _interval_level(self) -> float | None:
-        """The interval level; None for a model without intervals (or one pickled before they existed)."""
-        level = getattr(self, "interval", None)
-        return level if level is not None and hasattr(self, "log_covariance_") else None
+        """The interval level; None for a model without intervals."""
+        return self.interval
 
     def _names(self, part: str) -> tuple[str, ...]:
         return formulas.PURCHASE_PARAMETERS[self.model] if part == "purchases" else formulas.SPEND_PARAMETERS
@@ -229,10 +228,13 @@ class BTYDModel(BaseEstimator):
                                  f"another model")
 
     def __setstate__(self, state: dict) -> None:
-        """Models pickled before `spend_params_` existed (their spend parameters only in `params_`) still predict."""
-        if "params_" in state and "spend_params_" not in state:
+        """Models pickled by earlier releases still predict, print and clone: those from before `spend_params_`
+        (their spend parameters only in `params_`) and before intervals (no `interval`, no covariance)."""
+        if "params_" in state:
             params = state["params_"]
-            state["spend_params_"] = {k: params[k] for k in formulas.SPEND_PARAMETERS} if "p" in params else None
+            state.setdefault("spend_params_", {k: params[k] for k in formulas.SPEND_PARAMETERS} if "p" in params
+                             else None)
+            state.setdefault("interval", 0.9 if "log_covariance_" in state else None)
         super().__setstate__(state)
 
     def _has_spend(self) -> bool:

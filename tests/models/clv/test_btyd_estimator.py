@@ -123,10 +123,12 @@ def test_fitting_does_not_import_lifetimes():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_a_model_pickled_before_spend_params_still_predicts(cdnow_weeks):
-    model = BTYDModel("bgnbd", time_unit="weeks").fit(cdnow_weeks)
+def test_a_model_pickled_by_an_earlier_release_still_predicts(cdnow_weeks):
+    model = BTYDModel("bgnbd", time_unit="weeks", interval=None).fit(cdnow_weeks)
     old = pickle.loads(pickle.dumps(model))
-    del old.__dict__["spend_params_"]  # as a model of an earlier release is stored
+    for name in ("spend_params_", "interval", "log_covariance_"):  # as a model of an earlier release is stored
+        del old.__dict__[name]
     restored = pickle.loads(pickle.dumps(old))
     assert restored.spend_params_ == {name: model.params_[name] for name in ("p", "q", "gamma")}
     pd.testing.assert_frame_equal(restored.predict(cdnow_weeks), model.predict(cdnow_weeks))
+    assert restored.get_params() == model.get_params() and "interval=None" in repr(restored)
