@@ -2,6 +2,7 @@
 
 import threading
 import time
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -51,10 +52,10 @@ def test_keys_come_from_the_environment_then_the_configuration_and_from_the_keys
         load_settings(config, environ={})
 
 
-@pytest.fixture
-def unloadable():
-    """The service in this process, on a store it cannot open: it starts but never gets ready."""
-    settings = Settings(ServingConfig(store=StoreSettings(url="nosuchdb://nowhere")), Keys({"read": ("k",)}))
+@contextmanager
+def service_on(url: str):
+    """The service in this process on the store at `url`, with read key "k"; a client of it."""
+    settings = Settings(ServingConfig(store=StoreSettings(url=url)), Keys({"read": ("k",)}))
     server = uvicorn.Server(uvicorn.Config(create_app(settings), port=free_port(), log_level="critical"))
     thread = threading.Thread(target=server.run)
     thread.start()
@@ -64,6 +65,24 @@ def unloadable():
         yield client
     server.should_exit = True
     thread.join()
+
+
+@pytest.fixture
+def unloadable():
+    """The service on a store it cannot open: it starts but never gets ready."""
+    with service_on("nosuchdb://nowhere") as client:
+        yield client
+
+
+def test_the_dashboard_of_an_empty_store_says_what_to_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the champions are looked for in ./mlruns
+    with service_on(f"sqlite:///{tmp_path / 'scores.db'}") as client:
+        deadline = time.monotonic() + 10
+        while "no complete batch" not in (page := client.get("/dashboard", headers={"X-API-Key": "k"})).text \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)  # loading runs in the background
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html"), page.text
+    assert "Nothing to show yet" in page.text and "cxmodels score DATA_DIR" in page.text
 
 
 def test_health_answers_while_ready_is_503_with_the_reason(unloadable):
@@ -76,6 +95,9 @@ def test_health_answers_while_ready_is_503_with_the_reason(unloadable):
     looked_up = unloadable.get("/customers/C1/scores", headers={"X-API-Key": "k"})
     assert looked_up.status_code == 503 and "score store is not loaded" in looked_up.json()["detail"]
     assert unloadable.get("/customers/C1/scores").status_code == 401
+    page = unloadable.get("/dashboard", headers={"X-API-Key": "k"})  # a page saying why, not the API's JSON
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html")
+    assert "Nothing to show yet: the score store is not loaded" in page.text and "cxmodels score" in page.text
     schemes = unloadable.get("/openapi.json").json()["components"]["securitySchemes"]
     assert schemes["ReadKey"] == {"type": "apiKey", "in": "header", "name": "X-API-Key", "description":
                                   "A read key of the service (CXMODELS_API_KEY where it runs) or an admin key."}

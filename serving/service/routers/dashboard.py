@@ -25,6 +25,7 @@ from serving.service.errors import ApiError
 from serving.service.keys import session_token
 from serving.service.runtime import RuntimeDep
 from serving.service.settings import API_KEY_HEADER, SettingsDep
+from serving.store import StoreError
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 SESSION_COOKIE = "cxmodels_session"
@@ -53,7 +54,12 @@ def _login(error: str = "", status_code: int = 200) -> HTMLResponse:
 def dashboard(request: Request, runtime: RuntimeDep, settings: SettingsDep):
     if not _signed_in(request, settings):
         return _login()
-    batch = runtime.latest_batch()
+    try:
+        batch = runtime.latest_batch()
+    except (ApiError, StoreError) as error:  # no store loaded, or no batch in it yet: a page saying so
+        reason = error.detail if isinstance(error, ApiError) else str(error)
+        return HTMLResponse(TEMPLATES.get_template("unavailable.html").render(reason=reason), 503,
+                            headers={"Cache-Control": "no-store"})
     store = runtime.store
     tables, drivers = store.batch_tables(batch.batch_id), store.latest_drivers()
     counts = store.segment_counts(batch.batch_id)
