@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.drivers.declared import BUILT_IN, MISSING, UNAFFECTED, Driver
-from cxmodels.drivers.history import can_edit, edited_features
+from cxmodels.drivers.history import VOLUME, can_edit, edited_features
 from cxmodels.errors import DataError
 
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq,
@@ -121,9 +121,9 @@ def driver_owners(drivers) -> dict[str, str]:
 def rebuilt_values(drivers: list[Driver], inputs: pd.DataFrame, rows: np.ndarray, history: History,
                    owners: dict[str, str]) -> pd.DataFrame:
     """The model's features of the customers of `rows` rebuilt from their history without the problems of
-    `drivers`: the columns that change for any of them, but those other drivers own (`owners`, owned_features:
-    removing repeat contacts also changes the mean wait, which is long_waits' to move, so each row keeps to
-    its own)."""
+    `drivers`: the columns that change for any of them, but the contact volume (history.VOLUME) and those other
+    drivers own (`owners`, owned_features: removing repeat contacts also changes the mean wait, which is
+    long_waits' to move, so each row keeps to its own)."""
     customers = inputs.index[rows]
     names = {driver.name for driver in drivers}
     others = {feature for feature, owner in owners.items() if owner not in names}
@@ -131,7 +131,7 @@ def rebuilt_values(drivers: list[Driver], inputs: pd.DataFrame, rows: np.ndarray
                               customers)
     rebuilt = rebuilt.reindex(customers)[inputs.columns]
     before = inputs.loc[customers]
-    moved = [name for name in inputs.columns if name not in others
+    moved = [name for name in inputs.columns if name not in others and not VOLUME.fullmatch(name)
              and not (before[name].isna() & rebuilt[name].isna() | (before[name] == rebuilt[name])).all()]
     return rebuilt[moved]
 

@@ -9,14 +9,24 @@ contacts they added).
 - unresolved_cases: each case's last contact resolves it.
 
 Contacts without a case_id are each their own case. An edit needs the contacts' columns it changes.
+
+The contact volume (`VOLUME`: contacts and cases in each window, days since the last contact) keeps its observed values
+in the rebuilt features: at-risk customers contact support more (to complain, to cancel), so a model reads
+volume mostly as the sign of a customer already leaving, and moving it would credit a fix with that sign. The
+effort of the extra contacts stays in what the rebuild moves (repeat-contact rate, contacts on one case,
+difficult cases).
 """
 
+import re
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from cxmodels.features import build_features
+
+
+VOLUME = re.compile(r"(contacts|cases)_\d+d|days_since_last_contact")  # what a rebuild leaves as observed
 
 
 def _case_keys(contacts: pd.DataFrame) -> pd.Series:

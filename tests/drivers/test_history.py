@@ -69,21 +69,27 @@ def test_a_support_driver_with_its_history_moves_the_features_that_follow_from_i
     assert "difficult_cases_90d" in edited.features_moved and (edited.added[~edited.affected] == 0).all()
 
 
-def test_a_support_driver_leaves_the_features_of_other_drivers_as_they_are(world):
+def test_a_support_driver_leaves_other_drivers_features_and_the_contact_volume_as_they_are(world):
     as_of = "2025-06-01"
     features = build_features(world, as_of, FeatureConfig())
 
     class Model:
-        feature_names_in_ = ("wait_time_mean_90d", "contacts_90d")
+        feature_names_in_ = ("wait_time_mean_90d", "contacts_90d", "most_contacts_on_one_case_90d")
 
         def predict_proba(self, X):
-            p = 0.1 + 0.01 * X["contacts_90d"].fillna(0).to_numpy(float)
+            p = 0.1 + 0.01 * X["contacts_90d"].fillna(0).to_numpy(float) \
+                + 0.02 * X["most_contacts_on_one_case_90d"].fillna(0).to_numpy(float)
             return pd.DataFrame({0: 1 - p, 1: p}).to_numpy()
 
     effect = driver_effects(Model(), features, {"repeat_contacts": BUILT_IN["repeat_contacts"]},
                             History(world, as_of, FeatureConfig()))["repeat_contacts"]
-    # fewer contacts follow from fewer repeat contacts; the mean wait is long_waits' to move
-    assert effect.features_moved == ("contacts_90d",) and effect.added.sum() > 0
+    # the contacts on one case follow from fewer repeat contacts; the contact volume stays as observed (history.py)
+    # and the mean wait is long_waits' to move
+    assert effect.features_moved == ("most_contacts_on_one_case_90d",)
+    rebuilt = effect.values["most_contacts_on_one_case_90d"]  # 1, or 0 where the case's first contact is older
+    assert set(rebuilt) <= {0, 1}
+    assert effect.added[effect.affected] == pytest.approx(
+        0.02 * (features.loc[effect.affected, "most_contacts_on_one_case_90d"] - rebuilt))
 
 
 def test_two_support_drivers_together_rebuild_the_history_with_both_edits(world):
