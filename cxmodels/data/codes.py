@@ -5,10 +5,17 @@ tables) is encoded once into codes into a dictionary of its distinct ids; mappin
 the dictionary onto a population then costs one small lookup, whatever the table size.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+
+# 20M ids on 2 cores: 5.1 s on one thread, 3.2 s on 2, 3.7 s on 4 (more threads than cores)
+PARALLEL_ROWS, MAX_THREADS = 2_000_000, 8
 
 
 def to_arrow(values: pd.Series | pd.Index) -> pa.ChunkedArray:
@@ -22,20 +29,25 @@ def to_arrow(values: pd.Series | pd.Index) -> pa.ChunkedArray:
 
 
 def encode_text(values: pd.Series, keep: np.ndarray | None = None) -> tuple[np.ndarray, pd.Index]:
-    """Text (str or categorical) as (int32 codes, dictionary of distinct values); missing is -1.
+    """Text (str or categorical) as (int32 codes, dictionary of distinct values in order of first appearance);
+    missing is -1.
 
     With a boolean `keep`, only those rows are encoded (and returned): cheaper than
-    encoding every row when few are needed and the values are many and varied.
+    encoding every row when few are needed and the values are many and varied. Long columns are encoded
+    in slices on several threads (Arrow's kernels release the GIL), their dictionaries then unified: the same
+    codes and dictionary as one pass.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy(np.int32)
         return (codes if keep is None else codes[keep]), values.cat.categories
     text = to_arrow(values)
-    encoded = pc.dictionary_encode(text if keep is None else pc.filter(text, pa.array(keep)))
-    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    text = text if keep is None else pc.filter(text, pa.array(keep))
+    slices = _encoded_slices(text)
+    chunks = [chunk for encoded in slices for chunk in (encoded.chunks if isinstance(encoded, pa.ChunkedArray)
+                                                        else [encoded])]
     if not chunks:
         return np.empty(0, np.int32), pd.Index([], dtype="str")
-    if len({len(chunk.dictionary) for chunk in chunks}) > 1:  # Arrow shares one dictionary; be sure
+    if len(slices) > 1 or len({len(chunk.dictionary) for chunk in chunks}) > 1:  # one dictionary, first-seen order
         chunks = pa.chunked_array(chunks).unify_dictionaries().chunks
     codes = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.int32)
     start = 0
@@ -44,6 +56,16 @@ def encode_text(values: pd.Series, keep: np.ndarray | None = None) -> tuple[np.n
         codes[start:start + len(chunk)] = indices.to_numpy()
         start += len(chunk)
     return codes, pd.Index(chunks[-1].dictionary.to_pandas(), dtype="str")
+
+
+def _encoded_slices(text: pa.ChunkedArray) -> list:
+    """dictionary_encode of `text`: one slice per core (at most MAX_THREADS) on as many threads when it is long."""
+    threads = min(MAX_THREADS, os.cpu_count() or 1)
+    if len(text) < PARALLEL_ROWS or threads < 2:
+        return [pc.dictionary_encode(text)]
+    bounds = np.linspace(0, len(text), threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(pc.dictionary_encode, [text.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]))
 
 
 def positions(dictionary: pd.Index, population: pd.Index) -> np.ndarray:

@@ -110,7 +110,7 @@ def group_ends(*sorted_keys: np.ndarray) -> np.ndarray:
 def distinct_pairs(code: np.ndarray, key: np.ndarray, key_size: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (customer, key) pairs, sorted; `key` holds integers in [0, key_size), -1 for missing.
 
-    One sort of int64 composites (customer bits, then key bits): shifts, not slow divisions.
+    One sort of uint32 or int64 composites (customer bits, then key bits): shifts, not slow divisions.
     """
     known = key >= 0
     if not known.all():
@@ -120,12 +120,13 @@ def distinct_pairs(code: np.ndarray, key: np.ndarray, key_size: int) -> tuple[np
         order = np.lexsort((key, code))
         starts = group_starts(code[order], key[order])
         return code[order][starts], key[order][starts]
-    pairs = code.astype(np.int64)
+    narrow = not len(code) or int(code.max()) < 2 ** (32 - bits)  # fits uint32, which sorts faster (20M: 1.1 s, 1.8 s)
+    pairs = code.astype(np.uint32 if narrow else np.int64)
     pairs <<= bits
-    pairs |= key
+    pairs |= key.astype(pairs.dtype, copy=False)
     pairs.sort()  # a plain sort: faster than np.unique, which hashes
     pairs = pairs[group_starts(pairs)]
-    return pairs >> bits, pairs & ((1 << bits) - 1)
+    return (pairs >> bits).astype(np.int64), (pairs & ((1 << bits) - 1)).astype(np.int64)
 
 
 def distinct_days(code: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
