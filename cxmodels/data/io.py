@@ -1,9 +1,8 @@
-"""Writing contract tables to a dataset folder: one file per table, or a table as a folder of Parquet parts."""
+"""Writing contract tables to a dataset folder (one file per table)."""
 
 from datetime import timezone
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -33,20 +32,6 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path | str, file_form
         else:
             pacsv.write_csv(table, path)
         paths.append(path)
-    return paths
-
-
-def write_parts(frame: pd.DataFrame, folder: Path | str, parts: int) -> list[Path]:
-    """Write `frame` as a table folder of `parts` Parquet files of consecutive rows, part-00000.parquet, ...
-    (read back in that order: cxmodels.data.load); the folder's old parts are removed first."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("part-*.parquet"):
-        stale.unlink()
-    bounds = np.linspace(0, len(frame), max(parts, 1) + 1).astype(int)
-    paths = [folder / f"part-{i:05d}.parquet" for i in range(len(bounds) - 1)]
-    for path, start, end in zip(paths, bounds[:-1], bounds[1:]):
-        pq.write_table(arrow_table(frame.iloc[start:end]), path)
     return paths
 
 

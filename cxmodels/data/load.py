@@ -1,7 +1,5 @@
 """Finding and reading the table files of a dataset folder, as they are: no coercion, no rules.
 
-A table is a file, `{name}.parquet` or `{name}.csv`, or a folder `{name}/` of Parquet parts (plain parts, or
-hive-style partitions `key=value/` whose keys become text columns), read in the sorted order of their paths.
 CSV columns are read as text, so "007" stays "007" and a bad value can be reported
 rather than crash the reader; Parquet columns keep the types the file gives them.
 """
@@ -25,8 +23,7 @@ class UnreadableTable(DataError):
 
 
 def find_table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
-    """The file (or folder of Parquet parts) of each contract table present in `folder`, and the structural
-    problems of the layout.
+    """The file of each contract table present in `folder`, and the structural problems of the layout.
 
     Other files and folders (such as `truth/`) are ignored.
     """
@@ -35,47 +32,19 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
     files, problems = {}, []
     for name, spec in TABLES.items():
         found = [folder / f"{name}.{fmt}" for fmt in FILE_FORMATS if (folder / f"{name}.{fmt}").is_file()]
-        found += [folder / name] if (folder / name).is_dir() else []
         if len(found) > 1:
             problems.append(Problem(STRUCTURAL, name, None,
                                     f"both {' and '.join(p.name for p in found)} are present: keep one"))
-        elif found and found[0].is_dir() and not table_parts(found[0]):
-            problems.append(Problem(STRUCTURAL, name, None, f"the folder {found[0].name}/ has no .parquet files: "
-                                                            "write the table's parts into it, or remove it"))
         elif found:
             files[name] = found[0]
         elif spec.is_required:
-            problems.append(Problem(STRUCTURAL, name, None, f"required file {name}.parquet or {name}.csv (or a "
-                                                            f"folder {name}/ of Parquet parts) is missing"))
+            problems.append(Problem(STRUCTURAL, name, None, f"required file {name}.parquet or {name}.csv is missing"))
     return files, problems
 
 
-def table_parts(path: Path) -> list[Path]:
-    """The files a table is read from, in order: the file itself, or the .parquet files below a folder, sorted."""
-    return sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
-
-
 def read_table(path: Path) -> pd.DataFrame:
-    """The table in `path` (.csv, .parquet, or a folder of Parquet parts) with a fresh RangeIndex; raises
-    UnreadableTable."""
-    if path.is_dir():
-        frames = [read_part(path, part) for part in table_parts(path)]
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    """The table in `path` (.csv or .parquet) with a fresh RangeIndex; raises UnreadableTable."""
     return read_csv(path) if path.suffix == ".csv" else read_parquet(path)
-
-
-def read_part(folder: Path, part: Path) -> pd.DataFrame:
-    """One Parquet part of a table folder, with its hive partition keys (`key=value` folders) as text columns;
-    raises UnreadableTable naming the part."""
-    try:
-        frame = read_parquet(part)
-    except UnreadableTable as error:
-        raise UnreadableTable(f"part {part.relative_to(folder)}: {error}") from error
-    for level in part.relative_to(folder).parent.parts:
-        key, equals, value = level.partition("=")
-        if equals and key not in frame.columns:
-            frame[key] = pd.Series([value] * len(frame), dtype="str")
-    return frame
 
 
 def read_csv(path: Path, encoding: str = "utf-8", delimiter: str = ",") -> pd.DataFrame:

@@ -108,8 +108,7 @@ def validate_dataset(path: Path | str, quarantine_dir: Path | str | None = None)
     """Read every table file of the dataset folder at `path` and validate it (see `validate_tables`)."""
     folder = Path(path)
     files, problems = find_table_files(folder)
-    sources = {name: TableInput(file.name + ("/" if file.is_dir() else ""), path=file, is_text=file.suffix == ".csv")
-               for name, file in files.items()}
+    sources = {name: TableInput(file.name, path=file, is_text=file.suffix == ".csv") for name, file in files.items()}
     return validate_inputs(sources, problems, quarantine_dir, str(folder))
 
 
