@@ -82,7 +82,7 @@ def validate(
     """
     from cxmodels.data.validate import validate_dataset
 
-    result = validate_dataset(data_dir, quarantine_dir=quarantine)
+    result = validate_dataset(data_dir, quarantine_dir=quarantine, keep_rows=False)  # the report only: bounded memory
     _show_report(result.report, report)
     raise typer.Exit(result.report.exit_code)
 
