@@ -4,10 +4,10 @@ Each table is read, coerced to the contract types (`coerce`) and checked: the
 per-column rules are a pandera schema, repeated rows and the check against
 `customers` are plain pandas. A table folder of Parquet parts is checked part by part, keeping
 between parts only compact hashes of the rows and customer ids seen (for repeated rows and ids):
-the report is that of the parts' concatenation, rows numbered by their place in it. Every problem ends up in one ValidationReport.
-Structural problems stop the run (exit 2). Row problems stop it too (exit 1),
-unless a quarantine folder is given: then the offending rows are written there,
-with their reasons, and the accepted rows go on.
+the report is that of the parts' concatenation, rows numbered by their place in it.
+Every problem ends up in one ValidationReport. Structural problems stop the run (exit 2).
+Row problems stop it too (exit 1), unless a quarantine folder is given: then the offending
+rows are written there, with their reasons, and the accepted rows go on.
 """
 
 from collections.abc import Iterator
