@@ -92,16 +92,17 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def read_parts(path: Path) -> Iterator[tuple[Path, pd.DataFrame]]:
-    """Each part of a table (see `table_parts`) and its rows, one at a time; raises UnreadableTable."""
-    if not path.is_dir():
+    """Each part of a table (see `table_parts`) and its rows, one at a time (none kept once handed out); raises
+    UnreadableTable."""
+    if path.is_dir():
+        yield from _arrow_parts(path, _to_pandas)
+    else:
         yield path, read_table(path)
-        return
-    for part, table in _arrow_parts(path):
-        yield part, _to_pandas(table)
 
 
-def _arrow_parts(folder: Path) -> Iterator[tuple[Path, pa.Table]]:
-    """The parts of a table folder as Arrow tables of one schema (hive keys as columns), in sorted path order."""
+def _arrow_parts(folder: Path, convert=lambda table: table) -> Iterator[tuple[Path, pa.Table]]:
+    """The parts of a table folder as Arrow tables of one schema (hive keys as columns), in sorted path order,
+    each passed through `convert`."""
     parts = table_parts(folder)
     try:
         dataset = pads.dataset([str(p) for p in parts], format="parquet", partitioning="hive",
@@ -111,7 +112,7 @@ def _arrow_parts(folder: Path) -> Iterator[tuple[Path, pa.Table]]:
             if part.stat().st_size == 0:
                 raise UnreadableTable(f"part {part.relative_to(folder)} is empty (0 bytes): write it again, or "
                                       "remove it")
-            yield part, fragments[str(part)].to_table(schema=dataset.schema)
+            yield part, convert(fragments[str(part)].to_table(schema=dataset.schema))
     except UnreadableTable:
         raise
     except (pa.ArrowException, OSError, ValueError) as error:

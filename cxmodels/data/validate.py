@@ -89,13 +89,9 @@ class TableInput:
         """How many parts the table is read in: one, unless `path` is a folder of Parquet parts."""
         return 1 if self.path is None else len(table_parts(self.path))
 
-    def read(self) -> Iterator[tuple[str, pd.DataFrame]]:
-        """Each part of the table and its name (its path in the table folder, else `file`)."""
-        if self.path is None:
-            yield self.file, self.frame.reset_index(drop=True)
-            return
-        for part, frame in read_parts(self.path):
-            yield (str(part.relative_to(self.path)) if self.path.is_dir() else self.file), frame
+    def read(self) -> Iterator[tuple[Path | None, pd.DataFrame]]:
+        """Each part of the table and its file (None in memory), one at a time."""
+        return read_parts(self.path) if self.path is not None else iter([(None, self.frame.reset_index(drop=True))])
 
 
 @dataclass
@@ -195,7 +191,7 @@ def _check_table(name: str, source: TableInput, customers: pd.Series | None, kee
             seen.last = index == seen.parts - 1
             structural = _structure_problems(name, raw, source.parsed, seen.last and not count.read + len(raw))
             if structural:
-                where = f" (in part {part})" if source.path is not None and source.path.is_dir() else ""
+                where = f" (in part {part.relative_to(source.path)})" if part not in (None, source.path) else ""
                 return _Outcome(count, [Problem(p.kind, p.table, p.column, p.rule + where, hint=p.hint)
                                         for p in structural])
             offset, count.read = count.read, count.read + len(raw)
@@ -204,13 +200,13 @@ def _check_table(name: str, source: TableInput, customers: pd.Series | None, kee
             rejected = _any(failures, len(raw))
             if rejected.any():
                 quarantined.append(_quarantine_rows(raw, rejected, failures, offset))
-                del raw  # the original values are no longer needed: free them before copying the accepted rows
+                raw = None  # the original values are no longer needed: free them before copying the accepted rows
                 frame = _rows(frame, ~rejected)
             if name == "events":
                 events = _add_counts(events, unknown_events(frame["event"]))
             if keep:
                 accepted.append(frame)
-            del frame
+            del raw, frame  # before the next part is read
     except UnreadableTable as error:
         return _Outcome(count, [Problem(STRUCTURAL, name, None, f"cannot be read: {error}")])
     count.rejected = sum(len(rows) for rows in quarantined)

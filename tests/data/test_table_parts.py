@@ -10,7 +10,6 @@ import pytest
 from cxmodels.data import load_dataset, validate_dataset
 from cxmodels.data.io import arrow_table, write_tables
 from cxmodels.data.load import read_table
-from cxmodels.data.report import STRUCTURAL
 from cxmodels.simulate import simulate
 
 
@@ -19,7 +18,8 @@ def write_parts(tables: dict[str, pd.DataFrame], folder, parts: int) -> None:
     for name, frame in tables.items():
         (folder / name).mkdir(parents=True)
         for k, rows in enumerate(np.array_split(np.arange(len(frame)), parts)):
-            pq.write_table(arrow_table(frame.iloc[rows].reset_index(drop=True)), folder / name / f"part-{k:02d}.parquet")
+            part = arrow_table(frame.iloc[rows].reset_index(drop=True))
+            pq.write_table(part, folder / name / f"part-{k:02d}.parquet")
 
 
 @pytest.fixture(scope="module")
