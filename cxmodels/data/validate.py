@@ -233,8 +233,9 @@ class _Seen:
         earlier = getattr(self, attribute)
         positions = np.minimum(np.searchsorted(earlier, hashes), max(len(earlier) - 1, 0))
         repeated = earlier[positions] == hashes if len(earlier) else np.zeros(len(values), bool)
-        if not self.last:
-            setattr(self, attribute, np.union1d(earlier, hashes if add is None else hashes[add]))
+        if not self.last:  # two sorted runs: the stable sort (timsort) merges them in linear time
+            added = np.sort(hashes if add is None else hashes[add])
+            setattr(self, attribute, np.sort(np.concatenate([earlier, added]), kind="stable"))
         return repeated
 
 
