@@ -229,7 +229,7 @@ class _Seen:
         last, its hashes (of the rows where `add`) join them."""
         if self.parts == 1:
             return np.zeros(len(values), bool)
-        hashes = pd.util.hash_pandas_object(values, index=False).to_numpy(np.uint64)
+        hashes = _row_hashes(values)
         earlier = getattr(self, attribute)
         positions = np.minimum(np.searchsorted(earlier, hashes), max(len(earlier) - 1, 0))
         repeated = earlier[positions] == hashes if len(earlier) else np.zeros(len(values), bool)
@@ -237,6 +237,12 @@ class _Seen:
             added = np.sort(hashes if add is None else hashes[add])
             setattr(self, attribute, np.sort(np.concatenate([earlier, added]), kind="stable"))
         return repeated
+
+
+def _row_hashes(values: pd.DataFrame | pd.Series, rows: int = 1 << 17) -> np.ndarray:
+    """A uint64 hash of each row's values, `rows` at a time (hashing text makes Python strings of a whole column)."""
+    return np.concatenate([pd.util.hash_pandas_object(values.iloc[i: i + rows], index=False).to_numpy(np.uint64)
+                           for i in range(0, len(values), rows)] or [np.empty(0, np.uint64)])
 
 
 def _part_failures(name: str, raw: pd.DataFrame, source: TableInput, customers: pd.Series | None,
