@@ -19,9 +19,10 @@ from cxmodels.data.io import arrow_table
 from cxmodels.errors import ConfigError
 from cxmodels.simulate.dirty import DIRTY_FILE
 from cxmodels.simulate.truth import TRUTH_DIR, TRUTH_FILES
-from cxmodels.simulate.world import World, check_options, simulate_part
+from cxmodels.simulate.world import World, check_options, simulate_part, truth_tables
 
 TAGGED_COLUMNS = ("order_id", "case_id", "session_id")  # in the tables; case ids in the truths too
+TRUTH_NAMES = tuple(Path(name).stem for name in (*TRUTH_FILES.values(), DIRTY_FILE))  # as `truth_tables` has them
 
 
 def part_name(k: int) -> str:
@@ -47,6 +48,7 @@ def simulate_parts(n_customers: int, partitions: int, seed: int = 0, contractual
         for name, table in part.tables.items():
             rows[name] = rows.get(name, 0) + len(table)
         yield part
+        del part, table  # not held while the next part is drawn
 
 
 def _tag(world: World, prefix: str) -> None:
@@ -62,22 +64,23 @@ def write_parts(parts: Iterator[World], out_dir: Path | str) -> dict[str, int]:
     """Write each part's tables to `out_dir/<table>/part-<k>.parquet` and its truths to
     `out_dir/truth/<truth>/part-<k>.parquet`, one part at a time; the rows written per table."""
     out_dir = Path(out_dir)
-    truth_names = [Path(name).stem for name in (*TRUTH_FILES.values(), DIRTY_FILE)]
-    for name in TABLES:  # one copy of each table: the parts replace a file or older parts
-        for stale in FILE_FORMATS:
-            (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
-        shutil.rmtree(out_dir / name, ignore_errors=True)
-    for name in truth_names:
-        (out_dir / TRUTH_DIR / f"{name}.parquet").unlink(missing_ok=True)
-        shutil.rmtree(out_dir / TRUTH_DIR / name, ignore_errors=True)
+    for folder, names in ((out_dir, TABLES), (out_dir / TRUTH_DIR, TRUTH_NAMES)):
+        for name in names:  # one copy of each table: the parts replace a file or older parts
+            for stale in FILE_FORMATS:
+                (folder / f"{name}.{stale}").unlink(missing_ok=True)
+            shutil.rmtree(folder / name, ignore_errors=True)
     counts = {}
     for k, world in enumerate(parts):
-        truth = dict(zip(truth_names, (world.truth, world.case_truth, world.survey_truth, world.dirty)))
-        for folder, frames in ((out_dir, world.tables), (out_dir / TRUTH_DIR, truth)):
-            for name, frame in frames.items():
-                (folder / name).mkdir(parents=True, exist_ok=True)
-                pq.write_table(arrow_table(frame), folder / name / part_name(k))
+        _write_part(world, out_dir, k)
         for name, frame in world.tables.items():
             counts[name] = counts.get(name, 0) + len(frame)
-        del world, truth, frames
+        del world, frame  # not held while the next part is drawn
     return counts
+
+
+def _write_part(world: World, out_dir: Path, k: int) -> None:
+    """Write part `k` of the tables and of the truths."""
+    for folder, frames in ((out_dir, world.tables), (out_dir / TRUTH_DIR, truth_tables(world))):
+        for name, frame in frames.items():
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            pq.write_table(arrow_table(frame), folder / name / part_name(k))

@@ -126,6 +126,10 @@ def write_world(world: World, out_dir: Path | str, file_format: str = "parquet")
     for name in TABLES.keys() - world.tables.keys():
         for stale in FILE_FORMATS:
             (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
-    truth = {Path(TRUTH_FILES["customer"]).stem: world.truth, Path(TRUTH_FILES["case"]).stem: world.case_truth,
-             Path(TRUTH_FILES["survey"]).stem: world.survey_truth, Path(DIRTY_FILE).stem: world.dirty}
-    write_tables(truth, out_dir / TRUTH_DIR, "parquet")
+    write_tables(truth_tables(world), out_dir / TRUTH_DIR, "parquet")
+
+
+def truth_tables(world: World) -> dict[str, pd.DataFrame]:
+    """The world's truths by the names of their files in `truth/` (without `.parquet`)."""
+    return {Path(TRUTH_FILES["customer"]).stem: world.truth, Path(TRUTH_FILES["case"]).stem: world.case_truth,
+            Path(TRUTH_FILES["survey"]).stem: world.survey_truth, Path(DIRTY_FILE).stem: world.dirty}
