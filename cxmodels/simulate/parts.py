@@ -7,22 +7,18 @@ ids of orders, cases and sessions, numbered within a part, get the part as a pre
 The dirty rows' positions are those in the concatenation of the parts.
 """
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from cxmodels.data.contract import FILE_FORMATS, TABLES
 from cxmodels.data.io import arrow_table
 from cxmodels.errors import ConfigError
-from cxmodels.simulate.dirty import DIRTY_FILE
-from cxmodels.simulate.truth import TRUTH_DIR, TRUTH_FILES
-from cxmodels.simulate.world import World, check_options, simulate_part, truth_tables
+from cxmodels.simulate.truth import TRUTH_DIR
+from cxmodels.simulate.world import World, check_options, remove_tables, simulate_part, truth_tables
 
 TAGGED_COLUMNS = ("order_id", "case_id", "session_id")  # in the tables; case ids in the truths too
-TRUTH_NAMES = tuple(Path(name).stem for name in (*TRUTH_FILES.values(), DIRTY_FILE))  # as `truth_tables` has them
 
 
 def part_name(k: int) -> str:
@@ -64,11 +60,7 @@ def write_parts(parts: Iterator[World], out_dir: Path | str) -> dict[str, int]:
     """Write each part's tables to `out_dir/<table>/part-<k>.parquet` and its truths to
     `out_dir/truth/<truth>/part-<k>.parquet`, one part at a time; the rows written per table."""
     out_dir = Path(out_dir)
-    for folder, names in ((out_dir, TABLES), (out_dir / TRUTH_DIR, TRUTH_NAMES)):
-        for name in names:  # one copy of each table: the parts replace a file or older parts
-            for stale in FILE_FORMATS:
-                (folder / f"{name}.{stale}").unlink(missing_ok=True)
-            shutil.rmtree(folder / name, ignore_errors=True)
+    remove_tables(out_dir)
     counts = {}
     for k, world in enumerate(parts):
         _write_part(world, out_dir, k)

@@ -1,5 +1,6 @@
 """Simulate a whole world, and write it as a dataset folder with its truth."""
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,11 +123,20 @@ def fixed_problems(fixes: dict[str, float], n: int, rng: np.random.Generator) ->
 def write_world(world: World, out_dir: Path | str, file_format: str = "parquet") -> None:
     """Write the tables to `out_dir` (removing contract tables the world lacks) and the truths to `out_dir/truth/`."""
     out_dir = Path(out_dir)
+    remove_tables(out_dir)
     write_tables(world.tables, out_dir, file_format)
-    for name in TABLES.keys() - world.tables.keys():
-        for stale in FILE_FORMATS:
-            (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
     write_tables(truth_tables(world), out_dir / TRUTH_DIR, "parquet")
+
+
+def remove_tables(out_dir: Path) -> None:
+    """Remove every contract table and truth of a world folder, as a file or a folder of parts: a world written
+    again replaces them all."""
+    truths = [Path(name).stem for name in (*TRUTH_FILES.values(), DIRTY_FILE)]
+    for folder, names in ((out_dir, TABLES), (out_dir / TRUTH_DIR, truths)):
+        for name in names:
+            for stale in FILE_FORMATS:
+                (folder / f"{name}.{stale}").unlink(missing_ok=True)
+            shutil.rmtree(folder / name, ignore_errors=True)
 
 
 def truth_tables(world: World) -> dict[str, pd.DataFrame]:

@@ -68,3 +68,10 @@ def read_parts_first(folder):
 def test_csv_parts_are_refused():
     result = CliRunner().invoke(app, ["simulate", "unused", "--partitions", "2", "--format", "csv"])
     assert result.exit_code == 2 and "--format" in result.output
+
+
+def test_a_world_written_again_in_one_part_replaces_its_parts(tmp_path):
+    simulate_cli(tmp_path, "--partitions", "2")
+    simulate_cli(tmp_path)
+    assert not (tmp_path / "transactions").exists() and not (tmp_path / TRUTH_DIR / "customer_truth").exists()
+    assert CliRunner().invoke(app, ["validate", str(tmp_path)]).exit_code == 0
