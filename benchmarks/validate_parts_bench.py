@@ -4,17 +4,18 @@
 
 DATA_DIR holds one Parquet file per table (e.g. from `cxmodels simulate`); a copy with each table cut into
 N consecutive parts is written to a temporary folder. Each layout is validated as the `validate` command does
-(benchmarks/validate_bench.py --report-only) in a fresh process, so each peak is its own: the process's maximum
-resident set size (getrusage ru_maxrss), interpreter and libraries included.
+(benchmarks/validate_bench.py --report-only) in a fresh process, so each peak is its own: the process's
+maximum resident set size (getrusage ru_maxrss), interpreter and libraries included.
 """
 
 import argparse
+import math
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cxmodels.data.load import find_table_files
@@ -23,15 +24,18 @@ BENCH = Path(__file__).with_name("validate_bench.py")
 
 
 def write_parts(data_dir: Path, out: Path, parts: int) -> None:
-    """Each table of `data_dir` as `out/<table>/part-<k>.parquet`, its rows cut into `parts` consecutive slices."""
+    """Each table of `data_dir` as `out/<table>/part-<k>.parquet`, its rows cut into `parts` consecutive slices,
+    read one slice at a time: this process stays small, and a child starts with its parent's peak (Linux keeps
+    ru_maxrss across fork and exec)."""
     files, problems = find_table_files(data_dir)
     if problems:
         sys.exit(f"{data_dir}: {problems[0].rule}")
     for name, path in files.items():
-        table = pq.read_table(path)
+        file = pq.ParquetFile(path)
         (out / name).mkdir(parents=True)
-        for k, rows in enumerate(np.array_split(np.arange(table.num_rows), parts)):
-            pq.write_table(table.slice(rows[0] if len(rows) else 0, len(rows)), out / name / f"part-{k:05d}.parquet")
+        size = max(1, math.ceil(file.metadata.num_rows / parts))
+        for k, batch in enumerate(file.iter_batches(batch_size=size)):
+            pq.write_table(pa.Table.from_batches([batch]), out / name / f"part-{k:05d}.parquet")
 
 
 def main(argv=None) -> None:
