@@ -1,6 +1,9 @@
 """Validate a dataset folder and print wall time, peak memory and rows per table.
 
-    .venv/bin/python benchmarks/validate_bench.py DATA_DIR [--quarantine DIR]
+    .venv/bin/python benchmarks/validate_bench.py DATA_DIR [--quarantine DIR] [--report-only]
+
+--report-only validates as the `validate` command does, keeping no accepted rows (a table folder of
+Parquet parts is then in memory one part at a time).
 
 Peak memory is the process's maximum resident set size (getrusage), which
 includes the Python interpreter and the imported libraries.
@@ -18,10 +21,11 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--quarantine", type=Path, help="quarantine folder for rejected rows")
+    parser.add_argument("--report-only", action="store_true", help="keep no accepted rows, as `validate` does")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    report = validate_dataset(args.data_dir, quarantine_dir=args.quarantine).report
+    report = validate_dataset(args.data_dir, quarantine_dir=args.quarantine, keep_rows=not args.report_only).report
     seconds = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 

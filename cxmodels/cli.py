@@ -82,7 +82,7 @@ def validate(
     """
     from cxmodels.data.validate import validate_dataset
 
-    result = validate_dataset(data_dir, quarantine_dir=quarantine)
+    result = validate_dataset(data_dir, quarantine_dir=quarantine, keep_rows=False)  # the report only: bounded memory
     _show_report(result.report, report)
     raise typer.Exit(result.report.exit_code)
 
@@ -137,15 +137,28 @@ def simulate(
         float, typer.Option(min=0.0, max=0.5, help="Share of rows to corrupt, of every kind the contract names.")
     ] = 0.0,
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    partitions: Annotated[int, typer.Option(
+        min=1, help="Write each table (and truth) as a folder of this many Parquet parts of independent customers, "
+                    "one part in memory at a time (docs/data-contract.md#tables-in-parts).")] = 1,
 ) -> None:
     """Simulate a customer world in the contract format, with its ground truth in OUT_DIR/truth/."""
     from cxmodels.simulate import simulate as run_simulation
     from cxmodels.simulate import write_world
+    from cxmodels.simulate.parts import simulate_parts, write_parts
 
-    world = run_simulation(customers, seed=seed, contractual=contractual, dirty_fraction=dirty_fraction)
-    write_world(world, out_dir, file_format=file_format)
-    counts = ", ".join(f"{name} {len(frame):,}" for name, frame in world.tables.items())
-    typer.echo(f"Wrote {out_dir}: {counts}; ground truth in {out_dir / 'truth'}")
+    options = {"seed": seed, "contractual": contractual, "dirty_fraction": dirty_fraction}
+    if partitions == 1:
+        world = run_simulation(customers, **options)
+        write_world(world, out_dir, file_format=file_format)
+        counts = {name: len(frame) for name, frame in world.tables.items()}
+    elif file_format != "parquet":
+        raise typer.BadParameter("parts are Parquet files: leave out --format, or write one file per table with "
+                                 "--partitions 1", param_hint="--format")
+    else:
+        counts = write_parts(simulate_parts(customers, partitions, **options), out_dir)
+    shown = ", ".join(f"{name} {rows:,}" for name, rows in counts.items())
+    typer.echo(f"Wrote {out_dir}: {shown}{f' in {partitions} parts' if partitions > 1 else ''}; ground truth in "
+               f"{out_dir / 'truth'}")
 
 
 @sample_app.command("cdnow")

@@ -2,12 +2,15 @@
 
 Each table is read, coerced to the contract types (`coerce`) and checked: the
 per-column rules are a pandera schema, repeated rows and the check against
-`customers` are plain pandas. Every problem ends up in one ValidationReport.
-Structural problems stop the run (exit 2). Row problems stop it too (exit 1),
-unless a quarantine folder is given: then the offending rows are written there,
-with their reasons, and the accepted rows go on.
+`customers` are plain pandas. A table folder of Parquet parts is checked part by part, keeping
+between parts only compact hashes of the rows and customer ids seen (for repeated rows and ids):
+the report is that of the parts' concatenation, rows numbered by their place in it.
+Every problem ends up in one ValidationReport. Structural problems stop the run (exit 2).
+Row problems stop it too (exit 1), unless a quarantine folder is given: then the offending
+rows are written there, with their reasons, and the accepted rows go on.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,7 +28,7 @@ from cxmodels.data.codes import to_arrow
 from cxmodels.data.dataset import Dataset
 from cxmodels.data.hints import datetime_hint, missing_column_hint, number_hint
 from cxmodels.data.io import write_tables
-from cxmodels.data.load import UnreadableTable, find_table_files, read_table
+from cxmodels.data.load import UnreadableTable, find_table_files, read_parts, table_parts
 from cxmodels.data.report import (EXIT_OK, ROW, STRUCTURAL, WARNING, DataValidationError, Problem, TableCount,
                                   ValidationReport)
 from cxmodels.data.vocabulary import unknown_events
@@ -81,8 +84,14 @@ class TableInput:
     header: tuple[str | None, ...] | None = None  # the header as written, per column (None: not from the file)
     parsed: dict[str, Parsed] = field(default_factory=dict)
 
-    def read(self) -> pd.DataFrame:
-        return read_table(self.path) if self.path is not None else self.frame.reset_index(drop=True)
+    @property
+    def parts(self) -> int:
+        """How many parts the table is read in: one, unless `path` is a folder of Parquet parts."""
+        return 1 if self.path is None else len(table_parts(self.path))
+
+    def read(self) -> Iterator[tuple[Path | None, pd.DataFrame]]:
+        """Each part of the table and its file (None in memory), one at a time."""
+        return read_parts(self.path) if self.path is not None else iter([(None, self.frame.reset_index(drop=True))])
 
 
 @dataclass
@@ -97,19 +106,32 @@ class _Outcome:
 
 
 def load_dataset(path: Path | str, quarantine_dir: Path | str | None = None) -> Dataset:
-    """The validated dataset of the folder at `path`; raises DataValidationError (with the report) unless valid."""
+    """The validated dataset of the folder at `path`; raises DataValidationError (with the report) unless valid.
+    A table folder's accepted parts are concatenated."""
     result = validate_dataset(path, quarantine_dir)
     if result.report.exit_code != EXIT_OK:
         raise DataValidationError(result.report)
     return result.dataset
 
 
-def validate_dataset(path: Path | str, quarantine_dir: Path | str | None = None) -> ValidationResult:
-    """Read every table file of the dataset folder at `path` and validate it (see `validate_tables`)."""
+def validate_dataset(path: Path | str, quarantine_dir: Path | str | None = None,
+                     keep_rows: bool = True) -> ValidationResult:
+    """Read every table file (or folder of parts) of the dataset folder at `path` and validate it (see
+    `validate_tables`). Without `keep_rows` the result has no dataset, and only one part of a table (plus the
+    accepted customers) is in memory at a time."""
     folder = Path(path)
     files, problems = find_table_files(folder)
-    sources = {name: TableInput(file.name, path=file, is_text=file.suffix == ".csv") for name, file in files.items()}
-    return validate_inputs(sources, problems, quarantine_dir, str(folder))
+    sources = {name: TableInput(_file_label(file), path=file, is_text=file.suffix == ".csv")
+               for name, file in files.items()}
+    return validate_inputs(sources, problems, quarantine_dir, str(folder), keep_rows)
+
+
+def _file_label(path: Path) -> str:
+    """A table's file as the report shows it: its name, or a folder's name and number of parts."""
+    if not path.is_dir():
+        return path.name
+    parts = len(table_parts(path))
+    return f"{path.name}/ ({parts} part{'s' * (parts != 1)})"
 
 
 def validate_tables(tables: dict[str, pd.DataFrame], quarantine_dir: Path | str | None = None,
@@ -129,15 +151,16 @@ def validate_tables(tables: dict[str, pd.DataFrame], quarantine_dir: Path | str 
 
 
 def validate_inputs(sources: dict[str, TableInput], problems: list[Problem], quarantine_dir: Path | str | None,
-                    path: str) -> ValidationResult:
-    """Validate the tables of `sources` (contract names), starting from the structural `problems` already found."""
+                    path: str, keep_rows: bool = True) -> ValidationResult:
+    """Validate the tables of `sources` (contract names), starting from the structural `problems` already found.
+    Without `keep_rows`, accepted rows are not kept (the result has no dataset), except customers' ids."""
     report = ValidationReport(path, problems=list(problems))
     accepted, quarantined = {}, {}
     customers = None  # accepted customer ids, once the customers table is checked
     for name in TABLES:  # customers first, so the others can be checked against it
         if name not in sources:
             continue
-        outcome = _check_table(name, sources[name], customers)
+        outcome = _check_table(name, sources[name], customers, keep_rows or name == "customers")
         report.tables[name] = outcome.count
         report.problems += outcome.problems
         report.warnings += outcome.warnings
@@ -153,57 +176,133 @@ def validate_inputs(sources: dict[str, TableInput], problems: list[Problem], qua
         report.quarantine_dir = str(quarantine_dir)
         for name, rows in quarantined.items():
             report.tables[name].quarantined = 0 if rows is None else len(rows)
-    if report.exit_code != EXIT_OK:
+    if report.exit_code != EXIT_OK or not keep_rows:
         return ValidationResult(None, report)
     return ValidationResult(Dataset(**accepted), report)
 
 
-def _check_table(name: str, source: TableInput, customers: pd.Series | None) -> _Outcome:
-    """Read one table and check every rule; `customers` are the accepted customer ids, if given."""
-    count = TableCount(source.file)
+def _check_table(name: str, source: TableInput, customers: pd.Series | None, keep: bool = True) -> _Outcome:
+    """Read one table, part by part, and check every rule; `customers` are the accepted customer ids, if given.
+    Without `keep`, the outcome has no accepted rows."""
+    count, seen = TableCount(source.file), _Seen(source.parts)
+    found, quarantined, accepted, events = {}, [], [], {}
     try:
-        raw = source.read()
+        for index, (part, raw) in enumerate(source.read()):
+            seen.last = index == seen.parts - 1
+            structural = _structure_problems(name, raw, source.parsed, seen.last and not count.read + len(raw))
+            if structural:
+                where = f" (in part {part.relative_to(source.path)})" if part not in (None, source.path) else ""
+                return _Outcome(count, [Problem(p.kind, p.table, p.column, p.rule + where, hint=p.hint)
+                                        for p in structural])
+            offset, count.read = count.read, count.read + len(raw)
+            frame, failures = _part_failures(name, raw, source, customers, seen)
+            found = _merge_problems(found, [_problem(name, raw, *failure, offset) for failure in failures])
+            rejected = _any(failures, len(raw))
+            if rejected.any():
+                quarantined.append(_quarantine_rows(raw, rejected, failures, offset))
+                raw = None  # the original values are no longer needed: free them before copying the accepted rows
+                frame = _rows(frame, ~rejected)
+            if name == "events":
+                events = _add_counts(events, unknown_events(frame["event"]))
+            if keep:
+                accepted.append(frame)
+            del raw, frame  # before the next part is read
     except UnreadableTable as error:
         return _Outcome(count, [Problem(STRUCTURAL, name, None, f"cannot be read: {error}")])
-    count.read = len(raw)
-    structural = _structure_problems(name, raw, source.parsed)
-    if structural:
-        return _Outcome(count, structural)
+    count.rejected = sum(len(rows) for rows in quarantined)
+    count.accepted = count.read - count.rejected
+    return _Outcome(count, list(found.values()), _concat(accepted) if keep else None, _concat(quarantined),
+                    _warnings(name, events))
 
+
+@dataclass
+class _Seen:
+    """What checking the earlier parts of a table leaves for the next: hashes of their rows and valid customer ids."""
+
+    parts: int
+    last: bool = True
+    rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
+
+    def repeated(self, values: pd.DataFrame | pd.Series, attribute: str, add: np.ndarray | None = None) -> np.ndarray:
+        """Rows whose hash is among those of earlier parts (none for a table of one part); unless this part is the
+        last, its hashes (of the rows where `add`) join them."""
+        if self.parts == 1:
+            return np.zeros(len(values), bool)
+        hashes = _row_hashes(values)
+        earlier = getattr(self, attribute)
+        positions = np.minimum(np.searchsorted(earlier, hashes), max(len(earlier) - 1, 0))
+        repeated = earlier[positions] == hashes if len(earlier) else np.zeros(len(values), bool)
+        if not self.last:  # two sorted runs: the stable sort (timsort) merges them in linear time
+            added = np.sort(hashes if add is None else hashes[add])
+            setattr(self, attribute, np.sort(np.concatenate([earlier, added]), kind="stable"))
+        return repeated
+
+
+def _row_hashes(values: pd.DataFrame | pd.Series, rows: int = 1 << 17) -> np.ndarray:
+    """A uint64 hash of each row's values, `rows` at a time (hashing text makes Python strings of a whole column)."""
+    return np.concatenate([pd.util.hash_pandas_object(values.iloc[i: i + rows], index=False).to_numpy(np.uint64)
+                           for i in range(0, len(values), rows)] or [np.empty(0, np.uint64)])
+
+
+def _part_failures(name: str, raw: pd.DataFrame, source: TableInput, customers: pd.Series | None,
+                   seen: _Seen) -> tuple[pd.DataFrame, list[Failure]]:
+    """One part typed, and the rules its rows break, in the order of its columns; `seen` holds the earlier parts."""
     frame, failures, excused = _coerce(name, raw, source)
     failures += _schema_failures(name, frame, excused)
     codes = _customer_codes(frame["customer_id"], customers)
-    failures.append((None, REPEATED_ROW, _repeated_rows(raw, frame, codes)))
+    failures.append((None, REPEATED_ROW, _repeated_rows(raw, frame, codes) | seen.repeated(raw, "rows")))
     if name == "customers":
-        rejected = _any(failures, len(raw))
-        failures.append(("customer_id", REPEATED_CUSTOMER, _repeated_ids(frame["customer_id"], rejected)))
+        ids = frame["customer_id"]
+        valid = ~_any(failures, len(raw)) & ids.notna().to_numpy()
+        earlier = seen.repeated(ids.where(valid, ""), "ids", valid) & valid
+        failures.append(("customer_id", REPEATED_CUSTOMER, _repeated_ids(ids, ~valid) | earlier))
     elif customers is not None:
         failures.append(("customer_id", UNKNOWN_CUSTOMER, (codes < 0) & frame["customer_id"].notna().to_numpy()))
     headers = _header_rows(raw, source.header or (tuple(raw.columns) if source.is_text else None))
     if headers.any():  # a repeated header breaks every rule; say only that
         failures = [(column, rule, mask & ~headers) for column, rule, mask in failures]
         failures.append((None, REPEATED_HEADER, headers))
-
     position = {column: i for i, column in enumerate(raw.columns)}
-    failures = sorted((f for f in failures if f[2].any()), key=lambda f: position.get(f[0], len(position)))
-    problems = [_problem(name, raw, *failure) for failure in failures]
-    rejected = _any(failures, len(raw))
-    count.rejected = int(rejected.sum())
-    count.accepted = count.read - count.rejected
-    if not count.rejected:
-        return _Outcome(count, problems, frame, warnings=_warnings(name, frame))
-    quarantined = _quarantine_rows(raw, rejected, failures)
-    del raw  # the original values are no longer needed: free them before copying the accepted rows
-    accepted = _rows(frame, ~rejected)
-    return _Outcome(count, problems, accepted, quarantined, _warnings(name, accepted))
+    return frame, sorted((f for f in failures if f[2].any()), key=lambda f: position.get(f[0], len(position)))
 
 
-def _warnings(name: str, accepted: pd.DataFrame) -> list[Problem]:
+def _merge_problems(found: dict[tuple, Problem], part: list[Problem]) -> dict[tuple, Problem]:
+    """The problems of the parts so far, with one more part's: counts added, examples the first ones. A rule new
+    in this part goes before the next of its part's rules already found, so the order is that of one table."""
+    keys = list(found)
+    for i, problem in enumerate(part):
+        key = (problem.column, problem.rule)
+        if key in found:
+            known = found[key]
+            known.rows += problem.rows
+            known.examples += problem.examples[: MAX_EXAMPLES - len(known.examples)]
+            known.hint = _hint(known.rule, known.examples)
+            continue
+        later = [keys.index(k) for k in ((p.column, p.rule) for p in part[i + 1:]) if k in found]
+        keys.insert(later[0] if later else len(keys), key)
+        found[key] = problem
+    return {key: found[key] for key in keys}
+
+
+def _add_counts(counts: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    """Row counts by name added up, most frequent first (as `unknown_events` gives them)."""
+    total = dict(counts)
+    for key, rows in more.items():
+        total[key] = total.get(key, 0) + rows
+    return dict(sorted(total.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """The parts' rows one after the other (a single part as it is); None for no part."""
+    if len(frames) < 2:
+        return frames[0] if frames else None
+    return pd.concat(frames, ignore_index=True)
+
+
+def _warnings(name: str, unknown: dict[str, int]) -> list[Problem]:
     """Event names outside the vocabulary, with their row counts."""
-    if name != "events":
-        return []
-    unknown = unknown_events(accepted["event"])
-    if not unknown:
+    if name != "events" or not unknown:
         return []
     examples = [{"value": event, "rows": rows} for event, rows in list(unknown.items())[:MAX_EVENT_NAMES]]
     rule = (f"{len(unknown):,} event name{'s' if len(unknown) != 1 else ''} outside the event vocabulary "
@@ -230,8 +329,8 @@ def _header_rows(raw: pd.DataFrame, header: tuple[str, ...] | None) -> np.ndarra
     return mask
 
 
-def _structure_problems(name: str, raw: pd.DataFrame, parsed: dict) -> list[Problem]:
-    """Missing required columns (naming the likely one), repeated column names, and an empty required table."""
+def _structure_problems(name: str, raw: pd.DataFrame, parsed: dict, empty: bool) -> list[Problem]:
+    """Missing required columns (naming the likely one), repeated column names, and an `empty` required table."""
     spec = TABLES[name]
     others = [column for column in raw.columns if column not in spec.columns]
     problems = [Problem(STRUCTURAL, name, column, "required column is missing",
@@ -239,7 +338,7 @@ def _structure_problems(name: str, raw: pd.DataFrame, parsed: dict) -> list[Prob
                 for column in spec.required if column not in raw.columns and column not in parsed]
     problems += [Problem(STRUCTURAL, name, str(column), "column name appears more than once")
                  for column in raw.columns[raw.columns.duplicated()].unique()]
-    if spec.is_required and raw.empty:
+    if spec.is_required and empty:
         problems.append(Problem(STRUCTURAL, name, None, "has no rows; at least one is required"))
     return problems
 
@@ -379,16 +478,22 @@ def _rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({column: frame[column][mask].reset_index(drop=True) for column in frame.columns})
 
 
-def _problem(table: str, raw: pd.DataFrame, column: str | None, rule: str, mask: np.ndarray) -> Problem:
-    """The row problem of one failure, with the first rows and their original values as examples."""
+def _problem(table: str, raw: pd.DataFrame, column: str | None, rule: str, mask: np.ndarray,
+             offset: int = 0) -> Problem:
+    """The row problem of one failure, with the first rows (numbered from `offset` + 1) and their original values as
+    examples."""
     positions = np.flatnonzero(mask)
     shown = positions[:MAX_EXAMPLES]
-    examples = [{"row": int(p) + 1} for p in shown]
+    examples = [{"row": offset + int(p) + 1} for p in shown]
     if column is not None:
         for example, p in zip(examples, shown):
             example["value"] = _plain(raw[column].iloc[p]) if column in raw.columns else None
-    hint = _HINTS[rule]([e["value"] for e in examples]) if rule in _HINTS else None
-    return Problem(ROW, table, column, rule, len(positions), examples, hint)
+    return Problem(ROW, table, column, rule, len(positions), examples, _hint(rule, examples))
+
+
+def _hint(rule: str, examples: list[dict]) -> str | None:
+    """How to fix the values of the examples, for the rules whose values can suggest it."""
+    return _HINTS[rule]([e["value"] for e in examples]) if rule in _HINTS else None
 
 
 _HINTS = {PARSE_RULES["float"]: number_hint, PARSE_RULES["datetime"]: datetime_hint}
@@ -405,15 +510,17 @@ def _plain(value):
     return value if isinstance(value, (bool, int, float, str)) else str(value)
 
 
-def _quarantine_rows(raw: pd.DataFrame, rejected: np.ndarray, failures: list[Failure]) -> pd.DataFrame:
-    """The rejected rows with their original values, their `row` number and every rule they break (`reason`)."""
+def _quarantine_rows(raw: pd.DataFrame, rejected: np.ndarray, failures: list[Failure],
+                     offset: int = 0) -> pd.DataFrame:
+    """The rejected rows with their original values, their `row` number (from `offset` + 1) and every rule they
+    break (`reason`)."""
     positions = np.flatnonzero(rejected)
     rows = _rows(raw, rejected)
     rows = rows.rename(columns={c: f"original_{c}" for c in QUARANTINE_COLUMNS if c in rows.columns})
     reasons = pd.Series("", index=rows.index, dtype="str")
     for column, rule, mask in failures:
         reasons = reasons.where(~mask[positions], reasons + f"; {rule if column is None else f'{column} {rule}'}")
-    rows.insert(0, "row", positions + 1)
+    rows.insert(0, "row", offset + positions + 1)
     rows["reason"] = reasons.str.removeprefix("; ")
     return rows.astype({column: "str" for column in rows.columns if is_object_dtype(rows[column].dtype)})
 

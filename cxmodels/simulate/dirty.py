@@ -98,7 +98,8 @@ def _break(bad: pd.DataFrame, kind: np.ndarray, kinds: tuple, n_customers: int, 
 
 def corrupt(tables: dict[str, pd.DataFrame], fraction: float, n_customers: int,
             rng: np.random.Generator) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Mix `fraction` of dirty rows (at least one of each kind) into every non-empty table.
+    """Mix `fraction` of dirty rows (at least one of each kind) into every non-empty table; unknown customer ids
+    are numbered past `n_customers`, the whole world's.
 
     Returns the tables and the dirty-row list (table, row position, kind).
     """

@@ -114,10 +114,12 @@ def case_kinds(friction: np.ndarray) -> np.ndarray:
 
 def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.Generator,
                     contact_factor: float = 1.0, engagement_factor: float = 1.0,
-                    fixed: np.ndarray | None = None) -> Population:
+                    fixed: np.ndarray | None = None, first_id: int = 1, total: int | None = None) -> Population:
     """Draw `n` customers: signup, attributes, traits and their latent state times; every customer's support
     case rate is `contact_factor` and digital engagement rate (logins) `engagement_factor` times the usual;
-    `fixed`: per customer, the bit mask of the problems whose triggers are removed (default none)."""
+    `fixed`: per customer, the bit mask of the problems whose triggers are removed (default none).
+    Their ids are numbered from `first_id`, as wide as those of `total` customers (default `n`): one part of a
+    bigger world."""
     signup = np.sort(rng.random(n)) * horizon * SIGNUP_SHARE
     plan = choose(rng, PLAN_SHARES, n)
     region = choose(rng, REGION_SHARES, n)
@@ -152,7 +154,8 @@ def draw_population(n: int, start: pd.Timestamp, horizon: float, rng: np.random.
     churn = np.where(direct, signup + direct_churn, at_risk + rng.standard_exponential(n) * days_at_risk)
 
     return Population(
-        start=start, horizon=horizon, customer_id=labels("C", np.arange(1, n + 1), max(7, len(str(n)))),
+        start=start, horizon=horizon,
+        customer_id=labels("C", np.arange(first_id, first_id + n), max(7, len(str(total or n)))),
         signup=signup, plan=plan, region=region, satisfaction=satisfaction,
         purchase_rate=purchase_rate * PLAN_PURCHASE_MULTIPLIER[plan], mean_spend=mean_spend,
         contact_rate=contact_rate, friction=friction, engagement_rate=engagement_rate,

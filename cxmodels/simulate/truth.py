@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from cxmodels.data.cutoff import utc_timestamp
+from cxmodels.data.load import table_parts
 from cxmodels.errors import ConfigError
 from cxmodels.simulate import population
 from cxmodels.simulate.contacts import Cases
@@ -81,8 +82,12 @@ def case_truth_frame(pop: population.Population, cases: Cases) -> pd.DataFrame:
 
 
 def read_truth(out_dir: Path | str, kind: str = "customer") -> pd.DataFrame:
-    """The ground truth of one `kind` (customer, case or survey) written by `write_world` to `out_dir/truth/`."""
-    return pd.read_parquet(Path(out_dir) / TRUTH_DIR / TRUTH_FILES[kind])
+    """The ground truth of one `kind` (customer, case or survey) written by `write_world` to `out_dir/truth/`, or
+    by `parts.write_parts` as a folder of parts (concatenated)."""
+    path = Path(out_dir) / TRUTH_DIR / TRUTH_FILES[kind]
+    if path.exists():
+        return pd.read_parquet(path)
+    return pd.concat([pd.read_parquet(part) for part in table_parts(path.with_suffix(""))], ignore_index=True)
 
 
 def _phi1(z: np.ndarray) -> np.ndarray:

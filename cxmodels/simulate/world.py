@@ -1,5 +1,6 @@
 """Simulate a whole world, and write it as a dataset folder with its truth."""
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,14 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     the smaller probability), for what-if checks; their cases still show the problem. The references assume
     the world as is.
     """
+    start, end = check_options(n_customers, dirty_fraction, start, end, contact_factor, engagement_factor)
+    return simulate_part(n_customers, np.random.SeedSequence(seed), 1, n_customers, contractual, dirty_fraction,
+                         start, end, contact_factor, engagement_factor, fixes)
+
+
+def check_options(n_customers: int, dirty_fraction: float, start, end, contact_factor: float,
+                  engagement_factor: float) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Refuse options `simulate` cannot have, naming them; the world's start and end as UTC timestamps."""
     if n_customers < 1:
         raise ConfigError(f"n_customers must be at least 1, got {n_customers}")
     if min(contact_factor, engagement_factor) <= 0:
@@ -64,9 +73,17 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
     start, end = utc_timestamp(start), utc_timestamp(end)
     if end <= start:
         raise ConfigError(f"end {end} must come after start {start}")
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    return start, end
+
+
+def simulate_part(n_customers: int, seeds: np.random.SeedSequence, first_id: int, total: int, contractual: bool,
+                  dirty_fraction: float, start: pd.Timestamp, end: pd.Timestamp, contact_factor: float,
+                  engagement_factor: float, fixes: dict[str, float] | None) -> World:
+    """The world of `simulate` (arguments checked) for `n_customers` numbered from `first_id`, of `total` in all
+    (unknown ids of dirty rows are past `total`), drawn from the streams of `seeds`."""
+    streams = [np.random.default_rng(s) for s in seeds.spawn(8)]
     pop = draw_population(n_customers, start, (end - start) / pd.Timedelta(days=1), streams[0], contact_factor,
-                          engagement_factor, fixed_problems(fixes or {}, n_customers, streams[7]))
+                          engagement_factor, fixed_problems(fixes or {}, n_customers, streams[7]), first_id, total)
     transactions, purchases = simulate_transactions(pop, streams[1])
     contacts, cases, trigger_case_id = simulate_contacts(pop, streams[2])
     surveys, engaged_mean = simulate_surveys(pop, purchases, cases, streams[3])
@@ -82,7 +99,7 @@ def simulate(n_customers: int, seed: int = 0, contractual: bool = False, dirty_f
         tables["cancellations"] = cancellations_table(pop, streams[5])
     dirty = no_dirty_rows()
     if dirty_fraction > 0:
-        tables, dirty = corrupt(tables, dirty_fraction, n_customers, streams[6])
+        tables, dirty = corrupt(tables, dirty_fraction, total, streams[6])
     return World(tables=tables, truth=truth_frame(pop, trigger_case_id), case_truth=case_truth_frame(pop, cases),
                  survey_truth=survey_truth, dirty=dirty, start=start, end=end)
 
@@ -106,10 +123,23 @@ def fixed_problems(fixes: dict[str, float], n: int, rng: np.random.Generator) ->
 def write_world(world: World, out_dir: Path | str, file_format: str = "parquet") -> None:
     """Write the tables to `out_dir` (removing contract tables the world lacks) and the truths to `out_dir/truth/`."""
     out_dir = Path(out_dir)
+    remove_tables(out_dir)
     write_tables(world.tables, out_dir, file_format)
-    for name in TABLES.keys() - world.tables.keys():
-        for stale in FILE_FORMATS:
-            (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
-    truth = {Path(TRUTH_FILES["customer"]).stem: world.truth, Path(TRUTH_FILES["case"]).stem: world.case_truth,
-             Path(TRUTH_FILES["survey"]).stem: world.survey_truth, Path(DIRTY_FILE).stem: world.dirty}
-    write_tables(truth, out_dir / TRUTH_DIR, "parquet")
+    write_tables(truth_tables(world), out_dir / TRUTH_DIR, "parquet")
+
+
+def remove_tables(out_dir: Path) -> None:
+    """Remove every contract table and truth of a world folder, as a file or a folder of parts: a world written
+    again replaces them all."""
+    truths = [Path(name).stem for name in (*TRUTH_FILES.values(), DIRTY_FILE)]
+    for folder, names in ((out_dir, TABLES), (out_dir / TRUTH_DIR, truths)):
+        for name in names:
+            for stale in FILE_FORMATS:
+                (folder / f"{name}.{stale}").unlink(missing_ok=True)
+            shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def truth_tables(world: World) -> dict[str, pd.DataFrame]:
+    """The world's truths by the names of their files in `truth/` (without `.parquet`)."""
+    return {Path(TRUTH_FILES["customer"]).stem: world.truth, Path(TRUTH_FILES["case"]).stem: world.case_truth,
+            Path(TRUTH_FILES["survey"]).stem: world.survey_truth, Path(DIRTY_FILE).stem: world.dirty}
