@@ -15,12 +15,17 @@ def cluster_value_summary(data: PartitionedDataset, as_of, **options) -> pd.Data
 
 
 def cluster_btyd(data: PartitionedDataset, as_of, model: BTYDModel, **options) -> tuple[BTYDModel, pd.DataFrame]:
-    """(fitted model, predictions): `model` fitted on the summary's rows counted per distinct
-    (frequency, recency, T, monetary_value) on the client, then predicting every customer per partition."""
+    """(fitted model, predictions): `model` fitted on the client on the summary's distinct rows with their counts,
+    then predicting every customer per partition.
+
+    The distinct rows are ordered by their first customer id, the order in which the single-process fit meets
+    them in the summary sorted by customer, so the likelihood is summed in the same order: identical parameters.
+    """
     counted = pd.concat(data.map(_counted, as_of, options))
-    columns = [column for column in counted.columns if column != "count"]
-    counted = counted.groupby(columns, sort=True, dropna=False)["count"].sum().reset_index()
-    model.fit(counted[columns], sample_weight=counted["count"].to_numpy())
+    columns = [column for column in counted.columns if column not in ("count", "first")]
+    counted = counted.groupby(columns, dropna=False).agg(count=("count", "sum"), first=("first", "min"))
+    counted = counted.sort_values("first").reset_index()
+    model.fit(counted[columns], sample_weight=counted["count"].to_numpy(dtype=float))
     predictions = data.map(_predict, as_of, options, model)
     return model, pd.concat(predictions).sort_index(kind="stable")
 
@@ -31,7 +36,8 @@ def _summary(dataset, as_of, options: dict) -> pd.DataFrame:
 
 def _counted(dataset, as_of, options: dict) -> pd.DataFrame:
     summary = _summary(dataset, as_of, options)
-    return summary.groupby(list(summary.columns), sort=False, dropna=False).size().rename("count").reset_index()
+    rows = summary.reset_index().groupby(list(summary.columns), dropna=False)["customer_id"]
+    return rows.agg(count="size", first="min").reset_index()
 
 
 def _predict(dataset, as_of, options: dict, model: BTYDModel) -> pd.DataFrame:
