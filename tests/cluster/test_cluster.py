@@ -1,9 +1,14 @@
 """The cluster path gives the single-process answers: features, value summary, BTYD; partitions aligned by customer."""
 
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 import pytest
 
-from cxmodels.cluster import cluster_btyd, cluster_features, cluster_value_summary, connect
+from cxmodels.cluster import cluster_btyd, cluster_features, cluster_value_summary, connect, partition_dataset
 from cxmodels.cluster.partition import partition_key
 from cxmodels.errors import ConfigError
 from cxmodels.features import build_features, value_summary
@@ -67,3 +72,23 @@ def test_btyd_parameters_and_predictions_equal_the_single_process_ones(partition
 def test_a_bad_cluster_spec_is_a_config_error(spec):
     with pytest.raises(ConfigError, match="local:N"):
         connect(spec)
+
+
+def test_losing_a_worker_mid_features_still_gives_the_complete_identical_matrix(client, world_dirs, single):
+    """A worker process is killed once a first partition's features are done; its nanny restarts it, the scheduler
+    recomputes what it held (reads, shuffles, partitions) and the matrix is complete and identical."""
+    data = partition_dataset(client, world_dirs[1], 8)
+    before = set(client.scheduler_info()["workers"])
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(cluster_features, data)
+        deadline = time.monotonic() + 60
+        while not (done := [holders for key, holders in client.who_has().items()
+                            if "_partition_features" in str(key) and holders]):
+            assert time.monotonic() < deadline and not running.done(), "no partition finished before the kill"
+            time.sleep(0.005)
+        victim = done[0][0]
+        os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
+        matrix, _ = running.result(timeout=180)
+    assert victim in before and victim not in set(client.scheduler_info()["workers"])
+    dataset, as_of = single
+    pd.testing.assert_frame_equal(matrix, build_features(dataset, as_of), check_exact=True)
