@@ -80,8 +80,9 @@ def partition_dataset(client, path: Path | str, partitions: int | None = None) -
         partitions = 4 * max(sum(client.nthreads().values()), 1)
     if partitions < 1:
         raise ConfigError(f"the partition count must be at least 1, got {partitions}")
-    tables = {name: aligned(read(file), partitions).to_delayed() for name, file in table_paths(folder).items()}
-    csv = {name for name, file in table_paths(folder).items() if file.suffix == ".csv"}
+    files = table_paths(folder)
+    tables = {name: aligned(read(file), partitions).to_delayed() for name, file in files.items()}
+    csv = {name for name, file in files.items() if file.suffix == ".csv"}
     parts = [dask.delayed(validated)({name: delayeds[k] for name, delayeds in tables.items()}, csv, str(folder))
              for k in range(partitions)]
     futures = client.compute(parts)
