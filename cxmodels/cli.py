@@ -227,6 +227,32 @@ AsOf = Annotated[
 ]
 
 
+Cluster = Annotated[
+    str | None,
+    typer.Option(help="Run per-customer work on a Dask LocalCluster started here: 'local' (one worker per core) or "
+                      "'local:N' (N workers). See docs/cluster.md."),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="Run per-customer work on the existing Dask cluster of this scheduler address "
+                      "(tcp://host:8786). See docs/cluster.md."),
+]
+
+
+def _cluster_spec(cluster: str | None, scheduler: str | None) -> str | None:
+    """The Dask cluster asked for by --cluster or --scheduler (not both); None runs in this process."""
+    from cxmodels.errors import ConfigError
+
+    if cluster is not None and scheduler is not None:
+        raise ConfigError("give --cluster (a cluster started here) or --scheduler (an existing one), not both")
+    if cluster is not None and not (cluster == "local" or cluster.startswith("local:")):
+        raise ConfigError(f"--cluster {cluster!r}: use 'local' or 'local:N'; for an existing cluster use "
+                          "--scheduler ADDRESS")
+    if scheduler is not None and "://" not in scheduler:
+        raise ConfigError(f"--scheduler {scheduler!r} is not an address: give one such as tcp://host:8786")
+    return cluster or scheduler
+
+
 @app.command()
 def features(
     data_dir: DataDir,
@@ -236,14 +262,24 @@ def features(
         list[str] | None, typer.Option(help="A `customers` column to include as a feature (repeatable).")
     ] = None,
     time_unit: Annotated[str, typer.Option(help="Unit of the value summary: days or weeks.")] = "days",
+    cluster: Cluster = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Build every feature whose tables are present, as of a cut-off, one row per customer."""
-    from cxmodels.data import load_dataset
     from cxmodels.features import FeatureConfig, build_features, data_as_of
 
     config = FeatureConfig(attributes=tuple(attribute or ()), time_unit=time_unit)
-    dataset, as_of = data_as_of(load_dataset(data_dir), as_of)
-    matrix = build_features(dataset, as_of, config)
+    spec = _cluster_spec(cluster, scheduler)
+    if spec is None:
+        from cxmodels.data import load_dataset
+
+        dataset, as_of = data_as_of(load_dataset(data_dir), as_of)
+        matrix = build_features(dataset, as_of, config)
+    else:
+        from cxmodels.cluster import cluster_features, connected, partition_dataset
+
+        with connected(spec) as client:
+            matrix, as_of = cluster_features(partition_dataset(client, data_dir), as_of, config)
     out.parent.mkdir(parents=True, exist_ok=True)
     matrix.to_parquet(out)
     typer.echo(f"Wrote {out}: {len(matrix):,} customers x {matrix.shape[1]} features as of {as_of.isoformat()}")

@@ -1,0 +1,9 @@
+"""Per-customer work on a Dask cluster: tables co-partitioned by customer, the pandas builders run per partition."""
+
+from cxmodels.cluster.client import connect, connected
+from cxmodels.cluster.features import cluster_features
+from cxmodels.cluster.partition import PartitionedDataset, partition_dataset
+from cxmodels.cluster.value import cluster_btyd, cluster_value_summary
+
+__all__ = ["PartitionedDataset", "cluster_btyd", "cluster_features", "cluster_value_summary", "connect", "connected",
+           "partition_dataset"]
