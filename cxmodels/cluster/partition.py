@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxmodels.data.contract import TABLES
+from cxmodels.data.coerce import coerce_column
+from cxmodels.data.load import find_table_files
 from cxmodels.data.report import EXIT_OK, DataValidationError
 from cxmodels.data.validate import TableInput, validate_inputs
 from cxmodels.errors import ConfigError, DataError
@@ -25,25 +26,20 @@ ROW_BITS = 40  # rows per input part below 2**40
 
 
 def partition_key(customer_ids: pd.Series, partitions: int) -> np.ndarray:
-    """The partition of each customer id: a deterministic hash of its text modulo `partitions`."""
-    text = customer_ids.astype("str").fillna("").to_numpy(dtype=object)
+    """The partition of each customer id: a deterministic hash of the id as the contract reads it (trimmed text,
+    Parquet integers as their digits), modulo `partitions`; so every table puts a customer in one partition."""
+    text = coerce_column(customer_ids, "id")[0].fillna("").to_numpy(dtype=object)
     return (pd.util.hash_array(text, categorize=False) % np.uint64(partitions)).astype(np.int64)
 
 
 def table_paths(folder: Path) -> dict[str, Path]:
-    """The file or folder of each contract table in `folder`: name.parquet (file or folder of parts), name/ or name.csv."""
-    found = {}
-    for name in TABLES:
-        candidates = [path for path in (folder / f"{name}.parquet", folder / name, folder / f"{name}.csv")
-                      if path.is_file() or (path.is_dir() and path.suffix != ".csv")]
-        if len(candidates) > 1:
-            raise DataError(f"{name}: both {' and '.join(p.name for p in candidates)} are present: keep one")
-        if candidates:
-            found[name] = candidates[0]
-    if "transactions" not in found:
-        raise DataError(f"{folder}: the required table transactions (transactions.parquet, a folder of parts, or "
-                        "transactions.csv) is missing")
-    return found
+    """The file or folder of parts of each contract table in `folder` (`find_table_files`); DataError naming the
+    structural problems of the layout."""
+    files, problems = find_table_files(folder)
+    if problems:
+        raise DataError(f"{folder}: " + "; ".join(str(problem) for problem in problems)
+                        + " (cxmodels validate gives the whole report)")
+    return files
 
 
 @dataclass

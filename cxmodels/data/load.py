@@ -38,7 +38,7 @@ def find_table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
     files, problems = {}, []
     for name, spec in TABLES.items():
         found = [folder / f"{name}.{fmt}" for fmt in FILE_FORMATS if (folder / f"{name}.{fmt}").is_file()]
-        found += [folder / name] if (folder / name).is_dir() else []
+        found += [path for path in (folder / name, folder / f"{name}.parquet") if path.is_dir()]  # Spark, Dask
         if len(found) > 1:
             problems.append(Problem(STRUCTURAL, name, None,
                                     f"both {' and '.join(_shown(p) for p in found)} are present: keep one"))

@@ -5,6 +5,7 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -92,3 +93,10 @@ def test_losing_a_worker_mid_features_still_gives_the_complete_identical_matrix(
     assert victim in before and victim not in set(client.scheduler_info()["workers"])
     dataset, as_of = single
     pd.testing.assert_frame_equal(matrix, build_features(dataset, as_of), check_exact=True)
+
+
+def test_a_customer_s_partition_follows_the_id_as_the_contract_reads_it():
+    integers = partition_key(pd.Series([7, 12, 345], dtype="Int64"), 16)  # Parquet integers: their digits
+    texts = partition_key(pd.Series([" 7", "12 ", "345"]), 16)  # text: trimmed
+    np.testing.assert_array_equal(integers, texts)
+    assert len(set(partition_key(pd.Series([f"C{i}" for i in range(200)]), 16))) > 8  # the ids spread
