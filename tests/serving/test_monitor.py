@@ -122,15 +122,21 @@ def test_retrain_trains_promotes_and_reloads_the_running_service(world, worlds, 
     service = start_service(copy)
     try:
         with service.client() as client:
-            before = client.get("/version").json()["churn_model_version"]
+            before = client.get("/version").json()
         retrained = cxmodels(copy, "retrain", str(worlds / "changed"), "--if-needed", "--service-url", service.url,
                              "--store", f"sqlite:///{tmp_path / 'no-store.db'}", "--lock", str(tmp_path / "lock"))
         assert retrained.returncode == 0, retrained.stdout + retrained.stderr
         assert retrained.stdout.startswith("Monitor: retraining recommended")
         assert "promoted to champion" in retrained.stdout and "Service reloaded" in retrained.stdout
         with service.client() as client:
-            after = client.get("/version").json()["churn_model_version"]
-        assert int(after) > int(before)
+            after = client.get("/version").json()
+        # a challenger is promoted only when it beats its champion: the service serves exactly the promoted ones
+        promoted = {name for name in ("churn", "clv") for line in retrained.stdout.splitlines()
+                    if line.startswith(f"cxmodels-{name} v") and "promoted to champion" in line}
+        assert promoted, retrained.stdout
+        for name in ("churn", "clv"):
+            key = f"{name}_model_version"
+            assert (int(after[key]) > int(before[key])) == (name in promoted), (key, before, after, retrained.stdout)
     finally:
         service.process.terminate()
         service.process.wait(30)

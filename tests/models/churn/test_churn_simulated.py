@@ -84,4 +84,6 @@ def test_beats_the_baselines_and_approaches_what_the_tables_allow(contractual, c
     importance = model.feature_importance(features_and_churn(test)[0])
     effort = {column.name for column in builder("effort").columns(CONFIG)}
     best_effort_rank = int(np.flatnonzero(importance.index.isin(effort))[0]) + 1
-    assert best_effort_rank <= (3 if contractual else 10)  # measured 1 and 6 of 82 (after five purchase features)
+    # measured 1 and 6 of 82 (after five purchase features); 4 contractual with the noisy-OR case triggers of the
+    # simulator (a case's risk now split over its pain, resolution, transfer and extra contacts)
+    assert best_effort_rank <= (5 if contractual else 10)
