@@ -44,7 +44,8 @@ def table_paths(folder: Path) -> dict[str, Path]:
 
 @dataclass
 class PartitionedDataset:
-    """A dataset co-partitioned by customer: `parts` are futures of one validated Dataset per partition."""
+    """A dataset co-partitioned by customer: `parts` are futures of one validated Dataset per partition (or of what
+    `apply` derived from them, partition by partition)."""
 
     client: object
     parts: list
@@ -54,11 +55,15 @@ class PartitionedDataset:
     def partitions(self) -> int:
         return len(self.parts)
 
-    def map(self, function, *args, **kwargs) -> list:
-        """`function(dataset, *args, **kwargs)` on every partition's Dataset, results gathered in partition order."""
+    def apply(self, function, *args, **kwargs) -> "PartitionedDataset":
+        """`function(part, *args, **kwargs)` on every partition, the results kept on the workers as the new parts."""
         futures = self.client.map(function, self.parts, *[[arg] * self.partitions for arg in args],
                                   pure=False, **kwargs)
-        return self.client.gather(futures)
+        return PartitionedDataset(self.client, futures, self.source)
+
+    def map(self, function, *args, **kwargs) -> list:
+        """`function(part, *args, **kwargs)` on every partition, results gathered in partition order."""
+        return self.client.gather(self.apply(function, *args, **kwargs).parts)
 
 
 def partition_dataset(client, path: Path | str, partitions: int | None = None) -> PartitionedDataset:

@@ -21,12 +21,13 @@ def cluster_btyd(data: PartitionedDataset, as_of, model: BTYDModel, **options) -
     The distinct rows are ordered by their first customer id, the order in which the single-process fit meets
     them in the summary sorted by customer, so the likelihood is summed in the same order: identical parameters.
     """
-    counted = pd.concat(data.map(_counted, as_of, options))
+    summaries = data.apply(_summary, as_of, options)  # kept on the workers for the fit's rows and the predictions
+    counted = pd.concat(summaries.map(_counted))
     columns = [column for column in counted.columns if column not in ("count", "first")]
     counted = counted.groupby(columns, dropna=False).agg(count=("count", "sum"), first=("first", "min"))
     counted = counted.sort_values("first").reset_index()
     model.fit(counted[columns], sample_weight=counted["count"].to_numpy(dtype=float))
-    predictions = data.map(_predict, as_of, options, model)
+    predictions = summaries.map(_predict, model)
     return model, pd.concat(predictions).sort_index(kind="stable")
 
 
@@ -34,11 +35,10 @@ def _summary(dataset, as_of, options: dict) -> pd.DataFrame:
     return value_summary(dataset.transactions, as_of, **options)
 
 
-def _counted(dataset, as_of, options: dict) -> pd.DataFrame:
-    summary = _summary(dataset, as_of, options)
+def _counted(summary: pd.DataFrame) -> pd.DataFrame:
     rows = summary.reset_index().groupby(list(summary.columns), dropna=False)["customer_id"]
     return rows.agg(count="size", first="min").reset_index()
 
 
-def _predict(dataset, as_of, options: dict, model: BTYDModel) -> pd.DataFrame:
-    return model.predict(_summary(dataset, as_of, options))
+def _predict(summary: pd.DataFrame, model: BTYDModel) -> pd.DataFrame:
+    return model.predict(summary)
