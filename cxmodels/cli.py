@@ -239,8 +239,9 @@ Scheduler = Annotated[
 ]
 
 
-def _cluster_spec(cluster: str | None, scheduler: str | None) -> str | None:
-    """The Dask cluster asked for by --cluster or --scheduler (not both); None runs in this process."""
+def _cluster_spec(cluster: str | None, scheduler: str | None, configured: str = "") -> str | None:
+    """The Dask cluster asked for by --cluster or --scheduler (not both), else the configuration's [cluster]
+    address; None runs in this process."""
     from cxmodels.errors import ConfigError
 
     if cluster is not None and scheduler is not None:
@@ -250,7 +251,19 @@ def _cluster_spec(cluster: str | None, scheduler: str | None) -> str | None:
                           "--scheduler ADDRESS")
     if scheduler is not None and "://" not in scheduler:
         raise ConfigError(f"--scheduler {scheduler!r} is not an address: give one such as tcp://host:8786")
-    return cluster or scheduler
+    return cluster or scheduler or configured.strip() or None
+
+
+@contextmanager
+def _client(spec: str | None):
+    """A distributed.Client of the cluster `spec` for the duration of a command (None: no cluster, None)."""
+    if spec is None:
+        yield None
+        return
+    from cxmodels.cluster import connected
+
+    with connected(spec) as client:
+        yield client
 
 
 @app.command()
@@ -269,16 +282,15 @@ def features(
     from cxmodels.features import FeatureConfig, build_features, data_as_of
 
     config = FeatureConfig(attributes=tuple(attribute or ()), time_unit=time_unit)
-    spec = _cluster_spec(cluster, scheduler)
-    if spec is None:
-        from cxmodels.data import load_dataset
+    with _client(_cluster_spec(cluster, scheduler)) as client:
+        if client is None:
+            from cxmodels.data import load_dataset
 
-        dataset, as_of = data_as_of(load_dataset(data_dir), as_of)
-        matrix = build_features(dataset, as_of, config)
-    else:
-        from cxmodels.cluster import cluster_features, connected, partition_dataset
+            dataset, as_of = data_as_of(load_dataset(data_dir), as_of)
+            matrix = build_features(dataset, as_of, config)
+        else:
+            from cxmodels.cluster import cluster_features, partition_dataset
 
-        with connected(spec) as client:
             matrix, as_of = cluster_features(partition_dataset(client, data_dir), as_of, config)
     out.parent.mkdir(parents=True, exist_ok=True)
     matrix.to_parquet(out)

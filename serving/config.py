@@ -9,6 +9,7 @@ User segments are checked against the score columns when the file is read.
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cxmodels.cluster.settings import ClusterSettings
 from cxmodels.config import build, read_toml
 from cxmodels.drivers import declared_drivers
 from cxmodels.errors import ConfigError
@@ -135,6 +136,7 @@ class ServingConfig:
     monitor: MonitorSettings = field(default_factory=MonitorSettings)
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     segments: dict = field(default_factory=dict)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     drivers: dict = field(default_factory=dict)
     reasons: str = "low"
 

@@ -5,6 +5,7 @@
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from cxmodels.cluster.settings import ClusterSettings
 from cxmodels.config import build, read_toml
 from cxmodels.drivers import declared_drivers
 from cxmodels.errors import ConfigError
@@ -128,6 +129,7 @@ class TrainingConfig:
     clv: CLVSettings = field(default_factory=CLVSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
     safeguards: SafeguardSettings = field(default_factory=SafeguardSettings)
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
     drivers: dict = field(default_factory=dict)  # user drivers, [drivers.NAME] tables (docs/drivers.md)
 
     def __post_init__(self) -> None:

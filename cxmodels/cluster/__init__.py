@@ -3,7 +3,8 @@
 from cxmodels.cluster.client import connect, connected
 from cxmodels.cluster.features import cluster_features
 from cxmodels.cluster.partition import PartitionedDataset, partition_dataset
+from cxmodels.cluster.settings import ClusterSettings
 from cxmodels.cluster.value import cluster_btyd, cluster_value_summary
 
-__all__ = ["PartitionedDataset", "cluster_btyd", "cluster_features", "cluster_value_summary", "connect", "connected",
+__all__ = ["ClusterSettings", "PartitionedDataset", "cluster_btyd", "cluster_features", "cluster_value_summary", "connect", "connected",
            "partition_dataset"]
