@@ -2,7 +2,7 @@
 
 The command line enters `quiet` at start-up, for the length of the command; nothing is set
 up on import. It sends the loggers of MLflow and of its database (SQLAlchemy, alembic
-migrations) and the warnings of other libraries (MLflow's CloudPickle notice, for one) to
+migrations), Dask's (a shuffle's start and end, a worker restarted) and the warnings of other libraries (MLflow's CloudPickle notice, for one) to
 LOG_FILE, created at its first line; turns MLflow's "Downloading artifacts" bars off; and
 sends MLflow's own prints ("Successfully registered model ...", which the command's
 results say anyway) there too. cxmodels' own warnings stay on the console. `cxmodels
@@ -20,9 +20,11 @@ import typer
 from cxmodels.errors import CxmodelsWarning
 
 LOG_FILE = Path("mlruns") / "cxmodels.log"
-LOGGERS = ("mlflow", "sqlalchemy.engine", "alembic", "huey", "py.warnings")  # MLflow's console ones, and warnings
+LOGGERS = ("mlflow", "sqlalchemy.engine", "alembic", "huey", "distributed", "py.warnings")  # MLflow's, Dask's, warnings
 ENVIRONMENT = {"MLFLOW_CONFIGURE_LOGGING": "false",  # read when mlflow is imported
-               "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
+               "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+               "DASK_LOGGING__VERSION": "1",  # read when dask is imported: distributed's logging set-up becomes an
+               "DASK_LOGGING__INCREMENTAL": "True"}  # empty logging.config.dictConfig, leaving its loggers to us
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

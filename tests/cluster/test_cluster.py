@@ -14,6 +14,7 @@ from cxmodels.cluster.partition import partition_key
 from cxmodels.errors import ConfigError
 from cxmodels.features import build_features, value_summary
 from cxmodels.models.clv.btyd import BTYDModel
+from cxmodels.simulate import simulate
 from tests.cluster.conftest import PARTITIONS
 
 
@@ -100,3 +101,18 @@ def test_a_customer_s_partition_follows_the_id_as_the_contract_reads_it():
     texts = partition_key(pd.Series([" 7", "12 ", "345"]), 16)  # text: trimmed
     np.testing.assert_array_equal(integers, texts)
     assert len(set(partition_key(pd.Series([f"C{i}" for i in range(200)]), 16))) > 8  # the ids spread
+
+
+def test_csv_tables_with_a_byte_order_mark_give_the_single_process_features(client, tmp_path):
+    """CSV files as spreadsheets save them ("CSV UTF-8": a byte-order mark first) read as in one process."""
+    from cxmodels.data import load_dataset
+    from cxmodels.data.io import write_tables
+    from cxmodels.features import data_as_of
+
+    write_tables(simulate(300, seed=7).tables, tmp_path, file_format="csv")
+    for file in tmp_path.glob("*.csv"):
+        file.write_bytes(b"\xef\xbb\xbf" + file.read_bytes())
+    dataset, as_of = data_as_of(load_dataset(tmp_path))
+    matrix, present = cluster_features(partition_dataset(client, tmp_path, 2))
+    assert present == as_of
+    pd.testing.assert_frame_equal(matrix, build_features(dataset, as_of), check_exact=True)

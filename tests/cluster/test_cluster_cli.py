@@ -31,3 +31,16 @@ def test_a_bad_cluster_option_is_a_usage_error(world_dirs, tmp_path, args, named
     result = runner.invoke(app, ["features", str(world_dirs[0]), "--out", str(tmp_path / "f.parquet"), *args])
     assert result.exit_code == 2, result.output
     assert named in result.output
+
+
+def test_dask_s_own_logs_go_to_the_log_file_not_the_console(world_dirs, tmp_path):
+    """A LocalCluster's shuffle notices are Dask's chatter: the command shows its result line only."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-c", "from cxmodels.cli import app; app()", "features", str(world_dirs[1]),
+               "--out", str(tmp_path / "f.parquet"), "--cluster", "local:2"]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Wrote ") and "distributed" not in result.stdout + result.stderr, result.stderr
+    assert "distributed.shuffle" in (tmp_path / "mlruns" / "cxmodels.log").read_text()
