@@ -50,6 +50,26 @@ def net_refunds(code: np.ndarray, time: np.ndarray, amount: np.ndarray, order: n
     return NettedPurchases(purchase & ~(cancelled & (netted <= 0)), netted, unmatched)
 
 
+def refund_keys(rows, amount: np.ndarray) -> tuple:
+    """(order, product): the order_id and product_id codes `net_refunds` reads, for `rows` (history.Rows) with these
+    amounts; None without the column. Only the rows of customers with a refund are encoded (netting compares keys
+    within a customer), -1 elsewhere: encoding every order id of a large log costs more than all the netting."""
+    netting = np.zeros(rows.n, dtype=bool)
+    netting[rows.code[amount < 0]] = True
+    netting = netting[rows.code]
+    subset = rows.where(netting) if netting.any() else None
+
+    def keys(column: str) -> np.ndarray | None:
+        if not rows.has(column):
+            return None
+        codes = np.full(len(rows), -1, dtype=np.int32)
+        if subset is not None:
+            codes[netting] = subset.text(column)[0]
+        return codes
+
+    return keys("order_id"), keys("product_id")
+
+
 def _by_order(code, order, amount, purchase, refund, netted, unmatched, cancelled) -> None:
     """Rule 1, in place: refunds with an order_id reduce the orders of the same customer and order_id."""
     rows = pd.DataFrame({"customer": code, "order": order, "amount": amount})

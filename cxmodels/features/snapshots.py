@@ -17,7 +17,7 @@ from cxmodels.features.config import FeatureConfig
 from cxmodels.features.history import as_population, customers_with_rows, known_customers, select_rows
 from cxmodels.features.matrix import build_features
 from cxmodels.features.per_customer import count, distinct_days, total
-from cxmodels.features.refunds import net_refunds
+from cxmodels.features.refunds import net_refunds, refund_keys
 from cxmodels.features.timeutil import DAY_NS, NAT, epoch_ns, to_ns
 
 LABEL_COLUMNS = ("churned", "future_purchases", "future_spend")
@@ -79,8 +79,8 @@ def labels(dataset, as_of, horizon_days: int, population=None, codes: CustomerCo
 
 def _purchases(rows, amount: np.ndarray, refund_window_days: int) -> np.ndarray:
     """Which rows are purchases once the refunds among them are netted against their orders."""
-    order, product = (rows.text(column)[0] if rows.has(column) else None for column in ("order_id", "product_id"))
-    return net_refunds(rows.code, rows.time, np.nan_to_num(amount, nan=0.0), order, product,
+    amount = np.nan_to_num(amount, nan=0.0)
+    return net_refunds(rows.code, rows.time, amount, *refund_keys(rows, amount),
                        refund_window_days).purchase & (amount >= 0)
 
 

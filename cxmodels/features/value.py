@@ -25,9 +25,9 @@ from cxmodels.data.codes import encode_text
 from cxmodels.errors import ConfigError
 from cxmodels.features.columns import Column
 from cxmodels.features.config import TIME_UNITS, VALUE_PERIODS
-from cxmodels.features.history import floats
+from cxmodels.features.history import Rows, floats
 from cxmodels.features.per_customer import distinct, largest, smallest, total
-from cxmodels.features.refunds import net_refunds
+from cxmodels.features.refunds import net_refunds, refund_keys
 from cxmodels.features.timeutil import DAY_NS, NAT, epoch_ns, period_number, to_ns
 
 PURCHASE_COLUMNS = ("frequency", "recency", "T")  # what the BTYD purchase models read
@@ -134,9 +134,10 @@ def _transaction_rows(transactions: pd.DataFrame, start_ns: int | None, end_ns: 
     keep = (codes >= 0) & (time != NAT) & (time < end_ns) & ~np.isnan(amount)
     if start_ns is not None:
         keep &= time >= start_ns
-    order, product = (encode_text(transactions[column], keep)[0] if column in transactions.columns else None
-                      for column in ("order_id", "product_id"))
-    return _Rows((codes[keep], time[keep], amount[keep], order, product), dictionary, end_ns)
+    rows = Rows(transactions, slice(None), codes, time, len(dictionary))
+    if not keep.all():
+        rows, amount = rows.where(keep), amount[keep]
+    return _Rows((rows.code, rows.time, amount, *refund_keys(rows, amount)), dictionary, end_ns)
 
 
 def value_columns(config) -> tuple[Column, ...]:
@@ -154,6 +155,7 @@ def value(history, config) -> dict:
     rows = history.rows("transactions")
     amount = rows.numbers("amount")
     known = ~np.isnan(amount)
-    order, product = (rows.text(column)[0][known] if rows.has(column) else None for column in ("order_id", "product_id"))
-    return netted_summary(rows.code[known], rows.time[known], amount[known], order, product, history.n,
+    if not known.all():
+        rows, amount = rows.where(known), amount[known]
+    return netted_summary(rows.code, rows.time, amount, *refund_keys(rows, amount), history.n,
                           history.as_of_ns, config.value_period, config.time_unit, config.refund_window_days)
