@@ -26,7 +26,7 @@ from cxmodels.errors import ConfigError
 from cxmodels.features.columns import Column
 from cxmodels.features.config import TIME_UNITS, VALUE_PERIODS
 from cxmodels.features.history import Rows, floats
-from cxmodels.features.per_customer import distinct, largest, smallest, total
+from cxmodels.features.per_customer import count, distinct, distinct_pairs, group_ends, group_starts, total
 from cxmodels.features.refunds import net_refunds, refund_keys
 from cxmodels.features.timeutil import DAY_NS, NAT, epoch_ns, period_number, to_ns
 
@@ -47,10 +47,9 @@ def summary_arrays(code, time, amount, n: int, as_of_ns: int, period: str = "D",
     start = int(periods.min()) if len(periods) else end
     periods -= start
     span = end - start + 1
-    first, last = smallest(code, periods, n, span), largest(code, periods, n, -1)
-    bought = distinct(code, periods, span, n)  # periods with a purchase
+    first, last, bought = _first_last_count(*distinct_pairs(code, periods, span), n, span)
     frequency = bought - 1.0
-    repeat_amount = total(code, amount, n, periods != first[code])  # in table order, like every sum here
+    repeat_amount = total(code, np.where(periods != first[code], amount, 0.0), n)  # in table order, as every sum
     if unmatched is not None:
         repeat_amount = np.maximum(0.0, repeat_amount + unmatched)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -64,13 +63,24 @@ def summary_arrays(code, time, amount, n: int, as_of_ns: int, period: str = "D",
     }
 
 
+def _first_last_count(pair_code: np.ndarray, pair_period: np.ndarray, n: int, span: int) -> tuple:
+    """Per customer, from the sorted distinct (customer, period) pairs: the first and last period with a purchase
+    (span and -1 for none) and the number of periods with one."""
+    first, last = np.full(n, span, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    starts, ends = group_starts(pair_code), group_ends(pair_code)
+    first[pair_code[starts]], last[pair_code[ends]] = pair_period[starts], pair_period[ends]
+    return first, last, count(pair_code, n)
+
+
 def netted_summary(code, time, amount, order, product, n: int, as_of_ns: int, period: str = "D",
                    time_unit: str = "days", refund_window_days: int = 30) -> dict:
     """`summary_arrays` of transaction rows before the cut-off (purchases and refunds), refunds netted first."""
     netted = net_refunds(code, time, amount, order, product, refund_window_days)
-    buy = netted.purchase
+    buy, amount = netted.purchase, netted.amount
     unmatched = total(code, netted.unmatched, n) if netted.unmatched.any() else None
-    return summary_arrays(code[buy], time[buy], netted.amount[buy], n, as_of_ns, period, time_unit, unmatched)
+    if not buy.all():
+        code, time, amount = code[buy], time[buy], amount[buy]
+    return summary_arrays(code, time, amount, n, as_of_ns, period, time_unit, unmatched)
 
 
 def value_summary(transactions: pd.DataFrame, as_of, period: str = "D", time_unit: str = "days",
