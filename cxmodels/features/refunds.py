@@ -72,20 +72,23 @@ def refund_keys(rows, amount: np.ndarray) -> tuple:
 
 def _by_order(code, order, amount, purchase, refund, netted, unmatched, cancelled) -> None:
     """Rule 1, in place: refunds with an order_id reduce the orders of the same customer and order_id."""
-    rows = pd.DataFrame({"customer": code, "order": order, "amount": amount})
-    keyed = refund & (order >= 0)
-    bought = rows[purchase & (order >= 0)].groupby(["customer", "order"])["amount"].sum()
-    refunded = rows[keyed].groupby(["customer", "order"])["amount"].sum()
-    both = refunded.index.intersection(bought.index[bought.to_numpy() > 0])
-    if both.empty:
+    rows = np.flatnonzero(order >= 0)
+    groups, group = np.unique((code[rows].astype(np.int64) << 32) | order[rows].astype(np.int64),
+                              return_inverse=True)  # one group per (customer, order_id)
+    size, values = len(groups), amount[rows]
+    bought = np.bincount(group, weights=np.where(purchase[rows], values, 0.0), minlength=size)
+    refunded = np.bincount(group, weights=np.where(refund[rows], values, 0.0), minlength=size)
+    both = (np.bincount(group, weights=refund[rows], minlength=size) > 0) & (bought > 0)
+    if not both.any():
         return
-    share = pd.Series((refunded[both] / bought[both]).to_numpy(), index=both)  # -1: all of it
-    keys = pd.MultiIndex.from_arrays([code, order])
-    row_share = share.reindex(keys).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(both, refunded / bought, np.nan)  # -1: all of it
+    row_share = np.full(len(code), np.nan)
+    row_share[rows] = share[group]
     orders = purchase & ~np.isnan(row_share)
     netted[orders] *= np.maximum(0.0, 1.0 + row_share[orders])
     cancelled[orders] = True
-    refunds = keyed & ~np.isnan(row_share)  # what exceeds the order stays unmatched, refund by refund
+    refunds = refund & ~np.isnan(row_share)  # what exceeds the order stays unmatched, refund by refund
     unmatched[refunds] = amount[refunds] * np.maximum(0.0, 1.0 + 1.0 / row_share[refunds])
 
 
