@@ -344,12 +344,16 @@ def train(
     promote: Annotated[bool | None, typer.Option(
         "--promote/--no-promote", help="Make the new versions champion, or not, whatever their metrics "
                                        "(default: champion only when they beat the current one).")] = None,
+    cluster: Cluster = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Train the churn and CLV models, evaluate them on the latest held-out snapshot, log the run to MLflow,
     register the models and promote them when they beat the champions.
 
     The tracking store is mlruns/ of the working directory (SQLite mlruns/mlflow.db, artifacts in
-    mlruns/artifacts/) unless MLFLOW_TRACKING_URI is set.
+    mlruns/artifacts/) unless MLFLOW_TRACKING_URI is set. With --cluster, --scheduler or the configuration's
+    [cluster] address the snapshots and the CLV inputs are built on a Dask cluster, and the churn model is fitted
+    with lightgbm.dask above [cluster] gather_rows training rows (docs/cluster.md).
     """
     from dataclasses import replace
 
@@ -360,7 +364,8 @@ def train(
     settings = load_config(config, experiment=experiment)
     if horizon_days is not None:
         settings = replace(settings, snapshots=replace(settings.snapshots, horizon_days=horizon_days))
-    result = run_training(data_dir, settings, as_of=as_of, promote=promote)
+    with _client(_cluster_spec(cluster, scheduler, settings.cluster.address)) as client:
+        result = run_training(data_dir, settings, as_of=as_of, promote=promote, client=client)
     metrics = result.metrics
     typer.echo(f"\nRun {result.run_id}: churn ROC-AUC {metrics['churn_roc_auc']:.4f}, top-decile lift "
                f"{metrics['churn_top_decile_lift']:.2f}; CLV normalized Gini {metrics['clv_normalized_gini']:.4f}")

@@ -10,11 +10,11 @@ from cxmodels.features.value import PURCHASE_COLUMNS
 from cxmodels.metrics.classification import churn_report
 from cxmodels.metrics.clv_evaluation import (
     conditional_expectation_by_frequency,
-    cumulative_tracking,
     decile_table,
     holdout_by_frequency,
     holdout_scores,
     normalized_gini,
+    tracking_table,
 )
 from cxmodels.models import BTYDModel
 from cxmodels.models.clv.covariates import CovariateBTYD, covariate_matrix
@@ -35,13 +35,13 @@ def churn_evaluation(y, predictions: dict[str, np.ndarray], importance: pd.Serie
     return metrics, figures
 
 
-def clv_evaluation(btyd, summary: pd.DataFrame, actual: pd.DataFrame, transactions: pd.DataFrame, as_of,
+def clv_evaluation(btyd, summary: pd.DataFrame, actual: pd.DataFrame, repeats: tuple, as_of,
                    horizon_days: int) -> tuple[dict, dict[str, Figure], pd.DataFrame]:
     """Purchases and spend of the BTYD model over the held-out horizon against the actual ones
     (`holdout_scores` as clv_purchases_* and clv_spend_*), the ranking metric of promotion
     (clv_normalized_gini: the model's clv against the actual spend), the tracking,
     conditional-expectation and decile figures, and the holdout table by calibration frequency
-    (`frequency_table`)."""
+    (`frequency_table`). repeats: the transactions' `repeat_purchases` as of `as_of`, for the tracking."""
     purchases = btyd.expected_purchases(summary, horizon_days)
     predicted = btyd.predict(summary)
     spend = purchases * predicted["expected_order_value"]
@@ -49,7 +49,7 @@ def clv_evaluation(btyd, summary: pd.DataFrame, actual: pd.DataFrame, transactio
     metrics |= {f"clv_purchases_{k}": v for k, v in holdout_scores(actual["future_purchases"], purchases).items()}
     metrics |= {f"clv_spend_{k}": v for k, v in holdout_scores(actual["future_spend"], spend).items()}
     end = pd.Timestamp(as_of) + pd.Timedelta(days=horizon_days)
-    tracking = cumulative_tracking(transactions, btyd.new_customer_purchases, as_of, end)
+    tracking = tracking_table(*repeats, btyd.new_customer_purchases, end)
     conditional = conditional_expectation_by_frequency(summary["frequency"], actual["future_purchases"], purchases)
     figures = {
         "CLV tracking": plots.tracking_figure(tracking, calibration_end=as_of),

@@ -17,23 +17,23 @@ from mlflow.exceptions import MlflowException
 from tqdm.auto import tqdm
 
 import cxmodels
-from cxmodels.data import load_dataset
 from cxmodels.drivers import History, declared_drivers, driver_effects, drivers_table
 from cxmodels.errors import DataError
-from cxmodels.features import LABEL_COLUMNS, build_snapshots, data_as_of, labels, value_summary
+from cxmodels.features import LABEL_COLUMNS, labels, value_summary
 from cxmodels.features.value import PURCHASE_COLUMNS
+from cxmodels.metrics.clv_evaluation import repeat_purchases
 from cxmodels.metrics.classification import churn_report, roc_auc, roc_auc_difference
 from cxmodels.metrics.links import churn_by_experience
 from cxmodels.models import (AdditiveChurnModel, BGNBDChurnBaseline, BTYDFitError, BTYDModel, fit_first_that_works,
                              select_btyd_model)
 from training import registry, tracking
 from training.config import TrainingConfig
+from training.data import RunData, gathered, load_data, snapshot_parts, snapshots
 from training.evaluation import churn_evaluation, clv_evaluation, clv_gini, covariate_comparison
 from training.pyfunc import ChurnPyfunc, CLVPyfunc
 from training.reference import log_reference
 from training.report import render_report
-from training.search import fit_best, small_data
-from training.snapshots import SnapshotPlan, plan_snapshots
+from training.search import fit_best, small_counts, small_data
 
 STEPS = 7  # the `with steps(...)` blocks of `train`
 FREQUENCY_TABLE = "CLV holdout purchases by calibration frequency"
@@ -42,6 +42,7 @@ DRIVER_TABLE = "Drivers on the held-out snapshot"  # cxmodels drivers, with the 
 COVARIATE_TABLE = "CLV without and with the customers covariates on the held-out period"  # BG/NBD both
 CLV_FALLBACKS = ("bgnbd", "pareto", "mbgnbd")  # tried in this order when the chosen purchase model does not fit
 ONE_SIDED_95 = 1.645  # standard errors a gain over the baseline must clear: not a chance result on this snapshot
+CLIENT, DASK = "client", "lightgbm.dask"  # where the churn model is fitted (the run's churn.training)
 IMPORTANCE_ROWS = 1000  # held-out customers the feature importance (TreeSHAP, slow) is averaged over
 
 
@@ -80,22 +81,26 @@ class TrainingResult:
 
 
 def train(data_dir, config: TrainingConfig | None = None, as_of=None, tracking_uri: str | None = None,
-          promote: bool | None = None, progress: bool = True) -> TrainingResult:
+          promote: bool | None = None, progress: bool = True, client=None) -> TrainingResult:
     """Train, evaluate, log and register the churn and CLV models on the dataset in `data_dir`.
 
     as_of: the moment the data is observed up to (rows at or after it are ignored); default the end of the
     day of its last timestamp. promote: None applies the champion/challenger rule, True/False overrides it.
+    client: a distributed.Client: the per-customer work runs on its cluster, and the churn model is fitted on
+    the client when the training snapshots have at most `config.cluster.gather_rows` rows (the same run as in
+    this process), else with lightgbm.dask (docs/cluster.md, "Training on a cluster").
     Raises cxmodels.data.DataValidationError for invalid data, DataError when the data is too short.
     """
     config = config or TrainingConfig()
     uri = tracking.tracking_uri(tracking_uri)
     steps = _Steps(progress)
     with steps("load and validate the data"):
-        data = _load(data_dir, as_of, config)
+        data = load_data(data_dir, as_of, config, client)
+        _check_history(data)
     with steps("build snapshots"):
-        held_out = _snapshots(data, config, progress)
+        held_out = _snapshots(data, config)
     with steps("fit the churn model"):
-        churn, trials = fit_best(held_out.X_train, held_out.y_train, config)
+        churn, trials = _fit_churn(held_out, config)
         baseline = _baseline(held_out, data, config)
     with steps("fit the CLV model"):
         clv = _fit_clv(data, config)
@@ -105,11 +110,11 @@ def train(data_dir, config: TrainingConfig | None = None, as_of=None, tracking_u
     with steps("evaluate"):
         evaluation = _evaluate(churn, clv, held_out, champions, data, config, baseline)
     params = config.flat() | _params(data_dir, data, held_out, churn, clv, config)
-    notes = _notes(churn, clv, held_out, config)
+    notes = _notes(churn, clv, held_out, config, data.parts is not None)
     with steps("log to MLflow"), mlflow.start_run(experiment_id=experiment_id,
                                                   run_name=f"train as of {data.plan.present.date()}") as run:
         _log_run(experiment_id, params, churn, trials, evaluation)
-        log_reference(held_out.X_test, churn, data.dataset)
+        log_reference(held_out.X_test, churn, data.categories)
         versions = _register(churn, clv, held_out)
         refusals = {registry.CHURN_MODEL: _churn_refusal(evaluation.metrics, baseline.name, config.safeguards)}
         promotions = _promote(evaluation.scores, champions, versions, promote, refusals)
@@ -121,23 +126,21 @@ def train(data_dir, config: TrainingConfig | None = None, as_of=None, tracking_u
 
 
 @dataclass(frozen=True)
-class _Data:
-    """The dataset as observed up to the present, where the snapshots sit, and its fingerprint."""
-
-    dataset: object
-    plan: SnapshotPlan
-    fingerprint: str
-
-
-@dataclass(frozen=True)
 class _HeldOut:
-    """The training snapshots' features and labels, and the held-out snapshot's (also as a served model takes it)."""
+    """The training snapshots' features and labels (None when they stay on the cluster, in `train_parts`), their
+    rows and churned rows, the latest training snapshot's features, and the held-out snapshot's features and
+    labels (also as a served model takes them); `training`: where the churn model is fitted."""
 
-    X_train: pd.DataFrame
-    y_train: pd.Series
+    X_train: pd.DataFrame | None
+    y_train: pd.Series | None
+    train_rows: int
+    train_churned: int
+    X_latest: pd.DataFrame
     X_test: pd.DataFrame
     y_test: np.ndarray
     model_input: pd.DataFrame
+    training: str = CLIENT
+    train_parts: object | None = None  # the training snapshot frames on the cluster (a PartitionedDataset)
 
 
 @dataclass(frozen=True)
@@ -175,44 +178,69 @@ class _Evaluation:
     tables: dict
 
 
-def _load(data_dir, as_of, config: TrainingConfig) -> _Data:
-    dataset, present = data_as_of(load_dataset(data_dir), as_of)
-    plan = plan_snapshots(present, **vars(config.snapshots))
-    _check_history(dataset, plan)
-    return _Data(dataset, plan, tracking.data_fingerprint(dataset))
+def _snapshots(data: RunData, config: TrainingConfig) -> _HeldOut:
+    """The training and held-out snapshots; on a cluster the training ones stay there when they are more than
+    `config.cluster.gather_rows` rows (and not so few that the small-data churn model is the one to fit)."""
+    plan = data.plan
+    test_frame = snapshots(data, [plan.test_as_of], config)
+    X_test = test_frame.drop(columns=list(LABEL_COLUMNS))
+    test = {"X_test": X_test, "y_test": test_frame["churned"].to_numpy(), "model_input": model_input(X_test)}
+    if data.parts is not None:
+        parts = snapshot_parts(data, plan.train_as_of, config)
+        rows, churned = (sum(counts) for counts in zip(*parts.map(_churn_counts), strict=True))
+        if rows > config.cluster.gather_rows and not small_counts(rows, churned, config.safeguards):
+            latest = gathered(parts.apply(_at, plan.train_as_of[-1])).drop(columns=list(LABEL_COLUMNS))
+            return _HeldOut(None, None, rows, churned, latest, **test, training=DASK, train_parts=parts)
+        train_frame = gathered(parts)
+    else:
+        train_frame = snapshots(data, plan.train_as_of, config)
+    X_train = train_frame.drop(columns=list(LABEL_COLUMNS))
+    return _HeldOut(X_train, train_frame["churned"], len(X_train), int(train_frame["churned"].sum()),
+                    X_train[X_train["as_of"] == X_train["as_of"].max()], **test)
 
 
-def _snapshots(data: _Data, config: TrainingConfig, progress: bool) -> _HeldOut:
-    dates = [*data.plan.train_as_of, data.plan.test_as_of]
-    frames = [build_snapshots(data.dataset, [as_of], config.snapshots.horizon_days, config.features)
-              for as_of in tqdm(dates, desc="snapshots", disable=not progress, leave=False)]
-    train_frame, test_frame = pd.concat(frames[:-1], ignore_index=True), frames[-1]
-    X_train, X_test = (frame.drop(columns=list(LABEL_COLUMNS)) for frame in (train_frame, test_frame))
-    return _HeldOut(X_train, train_frame["churned"], X_test, test_frame["churned"].to_numpy(), model_input(X_test))
+def _churn_counts(frame: pd.DataFrame) -> tuple[int, int]:
+    return len(frame), int(frame["churned"].sum())
 
 
-def _fit_clv(data: _Data, config: TrainingConfig) -> _CLV:
+def _at(frame: pd.DataFrame, as_of) -> pd.DataFrame:
+    return frame[frame["as_of"] == as_of]
+
+
+def _fit_churn(held_out: _HeldOut, config: TrainingConfig) -> tuple:
+    """fit_best on the gathered training snapshots, or on those kept on the cluster with lightgbm.dask."""
+    if held_out.train_parts is None:
+        return fit_best(held_out.X_train, held_out.y_train, config)
+    from cxmodels.cluster.churn import fit_on_cluster
+
+    return fit_best(None, None, config, fit=lambda model: fit_on_cluster(model, held_out.train_parts))
+
+
+def _fit_clv(data: RunData, config: TrainingConfig) -> _CLV:
     """The BTYD model fitted on the value summary as of the held-out cut-off; its purchase model is the
     configured one, or ("auto") the best on the latest training snapshot's holdout, else the first of
     CLV_FALLBACKS that fits (a fit that does not converge or degenerates is rejected, and said)."""
     settings, features, plan = config.clv, config.features, data.plan
-    transactions, horizon = data.dataset.transactions, config.snapshots.horizon_days
+    horizon = config.snapshots.horizon_days
     choice = settings.model
     if choice == "auto":
-        as_of = plan.train_as_of[-1]
-        calibration = value_summary(transactions, as_of, features.value_period, features.time_unit,
-                                    features.refund_window_days)
-        future = labels(data.dataset, as_of, horizon, population=calibration.index, config=features)
-        choice, _ = select_btyd_model(calibration[list(PURCHASE_COLUMNS)], future["future_purchases"], horizon,
-                                      features.time_unit, penalizer=settings.penalizer)
-    summary = value_summary(transactions, plan.test_as_of, features.value_period, features.time_unit,
-                            features.refund_window_days)
+        calibration = data.whole(_summary_and_labels, plan.train_as_of[-1], horizon, features)
+        choice, _ = select_btyd_model(calibration[list(PURCHASE_COLUMNS)], calibration["future_purchases"],
+                                      horizon, features.time_unit, penalizer=settings.penalizer)
+    both = data.whole(_summary_and_labels, plan.test_as_of, horizon, features)
+    summary, actual = both.drop(columns=list(LABEL_COLUMNS)), both[list(LABEL_COLUMNS)]
     model, choice, rejected = fit_first_that_works(
         summary, [choice, *(name for name in CLV_FALLBACKS if name != choice)], time_unit=features.time_unit,
         horizon_days=settings.horizon_days, discount_rate=settings.discount_rate, penalizer=settings.penalizer,
         spend_penalizer=settings.spend_penalizer)
-    actual = labels(data.dataset, plan.test_as_of, horizon, population=summary.index, config=features)
     return _CLV(model, choice, summary, actual, tuple(rejected))
+
+
+def _summary_and_labels(dataset, as_of, horizon_days: int, features) -> pd.DataFrame:
+    """The value summary of `dataset` as of `as_of`, and the labels of its customers over the horizon after it."""
+    summary = value_summary(dataset.transactions, as_of, features.value_period, features.time_unit,
+                            features.refund_window_days)
+    return summary.join(labels(dataset, as_of, horizon_days, population=summary.index, config=features))
 
 
 def _score_champions(held_out: _HeldOut, clv: _CLV) -> dict:
@@ -225,20 +253,20 @@ def _score_champions(held_out: _HeldOut, clv: _CLV) -> dict:
     }
 
 
-def _baseline(held_out: _HeldOut, data: _Data, config: TrainingConfig) -> _Baseline:
+def _baseline(held_out: _HeldOut, data: RunData, config: TrainingConfig) -> _Baseline:
     """BG/NBD's P(no purchase in the horizon) for purchase-only data (the training churn rate when BG/NBD does
     not fit); the training churn rate for contractual data."""
-    rate = _Baseline("training churn rate", np.full(len(held_out.X_test), float(np.mean(held_out.y_train))))
-    if data.dataset.is_contractual:
+    rate = _Baseline("training churn rate", np.full(len(held_out.X_test), held_out.train_churned / held_out.train_rows))
+    if data.contractual:
         return rate
-    try:
-        model = BGNBDChurnBaseline(config.snapshots.horizon_days, config.features.time_unit).fit(held_out.X_train)
+    try:  # it is fitted on the latest training snapshot
+        model = BGNBDChurnBaseline(config.snapshots.horizon_days, config.features.time_unit).fit(held_out.X_latest)
     except (BTYDFitError, DataError):
         return rate
     return _Baseline("BG/NBD P(no purchase)", model.predict_proba(held_out.X_test)[:, 1])
 
 
-def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data, config: TrainingConfig,
+def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: RunData, config: TrainingConfig,
               baseline: _Baseline) -> _Evaluation:
     predictions = {"new model": churn.predict_proba(held_out.X_test)[:, 1]}
     churn_champion = champions[registry.CHURN_MODEL]
@@ -247,8 +275,9 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
     predictions[f"baseline: {baseline.name}"] = baseline.probabilities
     rows = held_out.X_test.sample(min(len(held_out.X_test), IMPORTANCE_ROWS), random_state=config.seed)
     metrics, figures = churn_evaluation(held_out.y_test, predictions, churn.feature_importance(rows), config.features)
-    clv_metrics, clv_figures, frequency = clv_evaluation(clv.model, clv.summary, clv.actual, data.dataset.transactions,
-                                                         data.plan.test_as_of, config.snapshots.horizon_days)
+    clv_metrics, clv_figures, frequency = clv_evaluation(clv.model, clv.summary, clv.actual,
+                                                         _repeat_purchases(data), data.plan.test_as_of,
+                                                         config.snapshots.horizon_days)
     metrics |= _fit_metrics(clv.model)
     metrics |= clv_metrics | {"churn_trees": churn.best_iteration_,
                               "churn_prediction_spread": float(np.std(predictions["new model"]))}
@@ -263,18 +292,19 @@ def _evaluate(churn, clv: _CLV, held_out: _HeldOut, champions: dict, data: _Data
     links = churn_by_experience(held_out.X_test.set_index("customer_id"), held_out.y_test)  # the held-out snapshot
     tables = {FREQUENCY_TABLE: frequency, LINK_TABLE: links,
               DRIVER_TABLE: _held_out_drivers(churn, clv, held_out, data, config)}
-    covariates = covariate_comparison(clv.summary, clv.actual["future_purchases"], data.dataset.customers,
+    covariates = covariate_comparison(clv.summary, clv.actual["future_purchases"], data.customers,
                                       config.clv.covariates, config.snapshots.horizon_days, config.features.time_unit)
     if covariates is not None:
         tables[COVARIATE_TABLE] = covariates
     return _Evaluation(metrics, figures | clv_figures, scores, tables)
 
 
-def _held_out_drivers(churn, clv: _CLV, held_out: _HeldOut, data: _Data, config: TrainingConfig) -> pd.DataFrame:
+def _held_out_drivers(churn, clv: _CLV, held_out: _HeldOut, data: RunData, config: TrainingConfig) -> pd.DataFrame:
     """The driver table (docs/drivers.md) of the new churn model on the held-out snapshot, its revenue weighted by
-    the new CLV model's clv."""
+    the new CLV model's clv. On a cluster the drivers that edit the history are scored on counterfactual feature
+    values instead (the history is on the workers)."""
     features = held_out.X_test.set_index("customer_id")
-    history = History(data.dataset, data.plan.test_as_of, config.features)
+    history = None if data.dataset is None else History(data.dataset, data.plan.test_as_of, config.features)
     effects = driver_effects(churn, features, declared_drivers(config.drivers), history)
     summary = clv.summary[clv.summary[list(PURCHASE_COLUMNS)].notna().all(axis=1)].astype(float)
     value = clv.model.predict(summary)["clv"].reindex(features.index)
@@ -290,15 +320,29 @@ def _fit_metrics(btyd: BTYDModel) -> dict:
     return metrics | {f"clv_param_{name}_se": value for name, value in btyd.standard_errors_.items()}
 
 
-def _params(data_dir, data: _Data, held_out: _HeldOut, churn, clv: _CLV, config: TrainingConfig) -> dict:
+def _repeat_purchases(data: RunData) -> tuple[np.ndarray, pd.Series]:
+    """`repeat_purchases` of the whole dataset's transactions as of the held-out cut-off (from every partition's)."""
+    as_of = data.plan.test_as_of
+    found = ([repeat_purchases(data.dataset.transactions, as_of)] if data.parts is None
+             else data.parts.map(_partition_repeat_purchases, as_of))
+    starts = pd.concat([part[1] for part in found])
+    return np.sort(np.concatenate([part[0] for part in found])), starts.groupby(level=0).sum().sort_index()
+
+
+def _partition_repeat_purchases(dataset, as_of) -> tuple[np.ndarray, pd.Series]:
+    return repeat_purchases(dataset.transactions, as_of)
+
+
+def _params(data_dir, data: RunData, held_out: _HeldOut, churn, clv: _CLV, config: TrainingConfig) -> dict:
     """What identifies the run besides the configuration: the data, the code, the snapshots and the models' choices."""
     features = [str(name) for name in churn.feature_names_in_]
     plan = data.plan
     return {
         "data_dir": str(Path(data_dir).resolve()), "data_fingerprint": data.fingerprint, "cxmodels_version":
         cxmodels.__version__, "git_commit": tracking.git_commit() or "none",
-        "data_start": str(_data_start(data.dataset)), "present": str(plan.present), "test_as_of": str(plan.test_as_of),
-        "train_as_of": ", ".join(str(d.date()) for d in plan.train_as_of), "train_rows": len(held_out.X_train),
+        "data_start": str(data.start), "present": str(plan.present), "test_as_of": str(plan.test_as_of),
+        "train_as_of": ", ".join(str(d.date()) for d in plan.train_as_of), "train_rows": held_out.train_rows,
+        "churn.training": held_out.training,
         "test_customers": len(held_out.X_test), "clv.model_used": clv.choice, "churn.calibration_used":
         str(churn.calibration_), "n_features": len(features), "features": ", ".join(features),
         "churn.model_used": type(churn).__name__, "clv.rejected_models": " | ".join(clv.rejected)[:500] or "none",
@@ -347,9 +391,19 @@ def _churn_refusal(metrics: dict, baseline: str, safeguards) -> str | None:
     return None
 
 
-def _notes(churn, clv: _CLV, held_out: _HeldOut, config: TrainingConfig) -> tuple[str, ...]:
-    """One line for each fallback this run took: the small-data churn model, another purchase model."""
+def _notes(churn, clv: _CLV, held_out: _HeldOut, config: TrainingConfig, on_cluster: bool) -> tuple[str, ...]:
+    """Where the churn model was fitted (on a cluster), and one line for each fallback this run took: the
+    small-data churn model, another purchase model."""
     notes = []
+    if held_out.training == DASK:
+        notes.append(f"The churn model was trained on the cluster with lightgbm.dask: {held_out.train_rows:,} training "
+                     f"snapshot rows, more than cluster.gather_rows = {config.cluster.gather_rows:,}; early "
+                     f"stopping and calibration on its validation split gathered on the client "
+                     f"({churn.validation_}).")
+    elif on_cluster:
+        notes.append(f"The {held_out.train_rows:,} training snapshot rows (at most cluster.gather_rows = "
+                     f"{config.cluster.gather_rows:,}) were built on the cluster and the churn model fitted on the "
+                     f"client, as in one process.")
     if isinstance(churn, AdditiveChurnModel):  # fit_best chose the fallback for this reason
         reason = small_data(held_out.y_train, config.safeguards)
         notes.append(f"The churn model is the small-data fallback, {type(churn).__name__} (an additive model of "
@@ -448,16 +502,12 @@ def _chosen(churn, trials: list[dict]) -> dict:
     return {name: churn.get_params()[name.removeprefix("churn.")] for name in names}
 
 
-def _check_history(dataset, plan: SnapshotPlan) -> None:
-    start = _data_start(dataset)
+def _check_history(data: RunData) -> None:
+    start, plan = data.start, data.plan
     if plan.train_as_of[0] <= start:
         raise DataError(f"the data starts {start} but the earliest training snapshot is at {plan.train_as_of[0]} "
                          f"(present {plan.present}); give more history, or fewer snapshots or a shorter "
                          f"horizon or spacing in the configuration")
-
-
-def _data_start(dataset) -> pd.Timestamp:
-    return dataset.transactions["timestamp"].min()
 
 
 def _report_sections(params: dict, evaluation: _Evaluation, promotions, notes: tuple[str, ...]) -> dict:

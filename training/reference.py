@@ -7,19 +7,19 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from cxmodels.data.arrival import categories
 from cxmodels.errors import ModelError
 from cxmodels.metrics.drift import frame_profile, profile
 
 REFERENCE_ARTIFACT = "monitoring/reference.json"
 
 
-def log_reference(snapshot: pd.DataFrame, churn, dataset) -> None:
-    """Log, under the active run, the reference of the churn model `churn` on the features of `snapshot`."""
+def log_reference(snapshot: pd.DataFrame, churn, categories: dict[str, list[str]]) -> None:
+    """Log, under the active run, the reference of the churn model `churn` on the features of `snapshot`, with the
+    data's `categories` (`cxmodels.data.arrival.categories`)."""
     features = snapshot[list(churn.feature_names_in_)]
     scores = pd.Series(churn.predict_proba(snapshot)[:, 1], name="churn_probability")
     mlflow.log_dict({"rows": len(features), "features": frame_profile(features),
-                     "churn_probability": profile(scores), "categories": categories(dataset)}, REFERENCE_ARTIFACT)
+                     "churn_probability": profile(scores), "categories": categories}, REFERENCE_ARTIFACT)
 
 
 def load_reference(model: str, version: str) -> dict:

@@ -14,19 +14,25 @@ def grid(config) -> list:
     return [replace(config.churn, **dict(zip(axes, point))) for point in itertools.product(*axes.values())]
 
 
-def fit_best(X, y, config) -> tuple[ChurnModel, list[dict]]:
+def fit_best(X, y, config, fit=None) -> tuple[ChurnModel, list[dict]]:
     """Fit the churn model at every grid point; the one with the lowest validation log loss, and one
     record per point (its varied settings, validation log loss and trees) for the nested runs.
-    On small data (`small_data`) the small-data fallback, AdditiveChurnModel, without a search."""
-    if small_data(y, config.safeguards):
-        model = AdditiveChurnModel(feature_config=config.features, horizon_days=config.snapshots.horizon_days,
-                                   random_state=config.seed)
-        return model.fit(X, y), []
+    On small data (`small_data`) the small-data fallback, AdditiveChurnModel, without a search.
+    fit: what fits a model instead of `model.fit(X, y)` (X and y unused; e.g. on a cluster's snapshots, which
+    are never small data)."""
+    if fit is None:
+        if small_data(y, config.safeguards):
+            model = AdditiveChurnModel(feature_config=config.features, horizon_days=config.snapshots.horizon_days,
+                                       random_state=config.seed)
+            return model.fit(X, y), []
+
+        def fit(model):
+            return model.fit(X, y)
     varied = [name for name, values in asdict(config.search).items() if values]
     fitted, trials = [], []
     for settings in grid(config):
-        model = ChurnModel(**settings.model_params(), feature_config=config.features,
-                           horizon_days=config.snapshots.horizon_days, random_state=config.seed).fit(X, y)
+        model = fit(ChurnModel(**settings.model_params(), feature_config=config.features,
+                               horizon_days=config.snapshots.horizon_days, random_state=config.seed))
         loss = model.booster_.best_score["valid_0"]["binary_logloss"]
         fitted.append((loss, model))
         trials.append({"params": {f"churn.{name}": getattr(settings, name) for name in varied},
@@ -37,7 +43,12 @@ def fit_best(X, y, config) -> tuple[ChurnModel, list[dict]]:
 
 def small_data(y, safeguards) -> str | None:
     """Why these training labels are too few for LightGBM (`safeguards`: SafeguardSettings), or None."""
-    rows, rarer = len(y), int(min(y.sum(), len(y) - y.sum()))
+    return small_counts(len(y), int(y.sum()), safeguards)
+
+
+def small_counts(rows: int, churned: int, safeguards) -> str | None:
+    """`small_data` of `rows` training labels, `churned` of them churned."""
+    rarer = min(churned, rows - churned)
     if rows < safeguards.min_training_rows:
         return f"{rows:,} training rows (fewer than {safeguards.min_training_rows:,})"
     if rarer < safeguards.min_class_rows:

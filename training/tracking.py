@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
@@ -52,11 +53,26 @@ def ui_command(uri: str) -> str:
 
 
 def data_fingerprint(dataset: Dataset) -> str:
-    """A short SHA-256 of every table's content (values, column names and order): equal data, equal fingerprint."""
+    """A short SHA-256 of every table's content (its column names and order, and its rows whatever their order):
+    equal data, equal fingerprint."""
+    return combined_fingerprint([table_digests(dataset)])
+
+
+def table_digests(dataset: Dataset) -> dict[str, tuple[str, int, int]]:
+    """Per table: its columns, rows and the sum (modulo 2**64) of its rows' hashes; the digests of parts of a
+    dataset (each row in one part) give the whole's fingerprint (`combined_fingerprint`)."""
+    return {name: (",".join(map(str, frame.columns)), len(frame),
+                   int(pd.util.hash_pandas_object(frame, index=False).to_numpy().sum(dtype=np.uint64)))
+            for name, frame in dataset.tables.items()}
+
+
+def combined_fingerprint(parts: list[dict]) -> str:
+    """The `data_fingerprint` of a dataset from the `table_digests` of its parts."""
     digest = hashlib.sha256()
-    for name, frame in dataset.tables.items():
-        digest.update(f"{name}:{','.join(map(str, frame.columns))}".encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    for name, (columns, _, _) in parts[0].items():
+        rows = sum(part[name][1] for part in parts)
+        total = sum(part[name][2] for part in parts) % 2**64
+        digest.update(f"{name}:{columns}:{rows}:{total}".encode())
     return digest.hexdigest()[:16]
 
 

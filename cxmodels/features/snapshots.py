@@ -96,17 +96,19 @@ def observed_until(dataset) -> pd.Timestamp:
     return pd.Timestamp((latest // DAY_NS + 1) * DAY_NS, tz="UTC")
 
 
-def build_snapshots(dataset, as_of_dates, horizon_days: int, config: FeatureConfig | None = None) -> pd.DataFrame:
+def build_snapshots(dataset, as_of_dates, horizon_days: int, config: FeatureConfig | None = None,
+                    end=None) -> pd.DataFrame:
     """One frame of all snapshots: as_of, customer_id, the features and the labels, one row per customer and cut-off.
 
-    Raises ValueError when a label window ends after the data does (its labels would be censored).
+    end: where the data ends (default `observed_until(dataset)`; a partition of a dataset gives the whole one's).
+    Raises DataError when a label window ends after the data does (its labels would be censored).
     """
     _check_horizon(horizon_days)
     stamps = [utc_timestamp(as_of) for as_of in as_of_dates]
     if not stamps or len(set(stamps)) != len(stamps):
         raise ConfigError(f"as_of_dates must be distinct and not empty, got {as_of_dates}")
     horizon = pd.Timedelta(days=int(horizon_days))
-    end = observed_until(dataset)
+    end = observed_until(dataset) if end is None else utc_timestamp(end)
     late = [str(stamp) for stamp in stamps if stamp + horizon > end]
     if late:
         raise DataError(f"label windows of {horizon_days} days from {late} end after the data ({end})")

@@ -110,18 +110,30 @@ def cumulative_tracking(transactions: pd.DataFrame, new_customer_purchases, as_o
     customer in `days` after the first purchase (e.g. `BTYDModel.new_customer_purchases`). Columns:
     period_end, actual, expected; the index numbers the periods from 1.
     """
-    as_of, end = utc_timestamp(as_of), utc_timestamp(end)
+    return tracking_table(*repeat_purchases(transactions, as_of), new_customer_purchases, end, period_days)
+
+
+def repeat_purchases(transactions: pd.DataFrame, as_of) -> tuple[np.ndarray, pd.Series]:
+    """What `cumulative_tracking` counts, of the customers who first bought before `as_of`: the days of their
+    repeat purchases (sorted), and how many of them first bought on each day. The customers of several parts
+    of the transactions (each customer in one) give the whole's when concatenated and summed by day."""
+    as_of = utc_timestamp(as_of)
     bought = transactions[transactions["amount"] >= 0]
     days = pd.DataFrame({"customer_id": bought["customer_id"], "day": bought["timestamp"].dt.floor("D")})
     days = days.drop_duplicates()
     first = days.groupby("customer_id")["day"].transform("min")
     cohort = first < as_of
     days, first = days[cohort], first[cohort]
-    start = first.min()
-    ends = pd.date_range(start + pd.Timedelta(days=period_days), end, freq=f"{period_days}D")
     repeats = np.sort(days.loc[days["day"] > first, "day"].to_numpy())
+    return repeats, days.groupby("customer_id")["day"].min().value_counts().sort_index()
+
+
+def tracking_table(repeats: np.ndarray, starts: pd.Series, new_customer_purchases, end,
+                   period_days: int = 7) -> pd.DataFrame:
+    """The `cumulative_tracking` table of `repeat_purchases`' days of repeat purchases and customers per first day."""
+    start = starts.index.min()
+    ends = pd.date_range(start + pd.Timedelta(days=period_days), utc_timestamp(end), freq=f"{period_days}D")
     actual = np.searchsorted(repeats, ends.to_numpy(), side="left")
-    starts = days.groupby("customer_id")["day"].min().value_counts()  # customers per first-purchase day
     ages = (ends.to_numpy()[:, None] - starts.index.to_numpy()[None, :]) / pd.Timedelta(days=1)
     expected = (new_customer_purchases(np.clip(ages, 0, None)) * starts.to_numpy()).sum(axis=1)
     return pd.DataFrame({"period_end": ends, "actual": actual, "expected": expected},

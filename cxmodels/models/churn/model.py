@@ -82,16 +82,22 @@ class ChurnModel(ChurnEstimator):
             if len(np.unique(target[rows])) < 2:
                 raise DataError(f"the {name} split ({self.validation_}) holds a single class; "
                                  f"give more as_of dates or change `validation`")
-        self.booster_ = self._train(matrix, target, training, held_out)
-        self.best_iteration_ = self.booster_.best_iteration or self.booster_.current_iteration()
-        log_odds = self._log_odds(matrix[held_out])
+        booster = self._train(matrix, target, training, held_out)
+        return self._adopt(booster, booster.best_iteration or booster.current_iteration(), matrix[held_out],
+                           target[held_out])
+
+    def _adopt(self, booster: lgb.Booster, best_iteration: int, matrix: np.ndarray, target: np.ndarray):
+        """Take `booster` (its first `best_iteration` trees) and calibrate it on the validation rows `matrix`,
+        `target`; returns self. `fit` and the training on a cluster (`cxmodels.cluster.churn`) end here."""
+        self.booster_, self.best_iteration_ = booster, best_iteration
+        log_odds = self._log_odds(matrix)
         method, self.calibration_losses_ = self.calibration, None
         if method == "auto":
-            self.calibration_losses_ = choose_calibration(log_odds, target[held_out], random_state=self.random_state)
+            self.calibration_losses_ = choose_calibration(log_odds, target, random_state=self.random_state)
             method = min(self.calibration_losses_, key=self.calibration_losses_.get)
             method = None if method == "none" else method
         self.calibration_ = method
-        self.calibrator_ = fit_calibrator(method, log_odds, target[held_out])
+        self.calibrator_ = fit_calibrator(method, log_odds, target)
         self.descriptions_ = feature_descriptions(self.feature_names_in_, self.feature_config)
         return self
 
@@ -138,15 +144,19 @@ class ChurnModel(ChurnEstimator):
             values[name] = pd.Categorical.from_codes(codes, categories).astype(object)
         return values
 
-    def _train(self, matrix: np.ndarray, target: np.ndarray, training: np.ndarray,
-               held_out: np.ndarray) -> lgb.Booster:
-        params = {
+    def lightgbm_params(self) -> dict:
+        """The LightGBM parameters of the booster (lightgbm.train's names)."""
+        return {
             "objective": "binary", "learning_rate": self.learning_rate, "num_leaves": self.num_leaves,
             "min_data_in_leaf": self.min_child_samples, "bagging_fraction": self.subsample,
             "bagging_freq": int(self.subsample < 1), "feature_fraction": self.colsample_bytree,
             "lambda_l2": self.reg_lambda, "seed": self.random_state, "num_threads": self.n_jobs or 0,
             "deterministic": True, "force_col_wise": True, "verbosity": -1,
         }
+
+    def _train(self, matrix: np.ndarray, target: np.ndarray, training: np.ndarray,
+               held_out: np.ndarray) -> lgb.Booster:
+        params = self.lightgbm_params()
         names, categorical = list(self.feature_names_in_), self._category_positions()
         learn = lgb.Dataset(matrix[training], target[training], feature_name=names,
                             categorical_feature=categorical, free_raw_data=True)
@@ -198,14 +208,8 @@ def validation_split(X: pd.DataFrame, validation: int | float, random_state: int
         else:
             raise DataError(f"validation={validation} as_of dates leaves none to train on: X has {len(latest_first)}")
         chosen = latest_first.index[:count]
-        held_out = dates.isin(chosen).to_numpy()
-        training = ~held_out
-        if horizon_days is not None:
-            training &= (dates + pd.Timedelta(days=horizon_days) <= chosen.min()).to_numpy()
-        period = f"{chosen.min().date()}" + ("" if count == 1 else f" to {chosen.max().date()}")
-        purged = len(X) - held_out.sum() - training.sum()
-        return training, held_out, (f"out of time: the latest {count} as_of date(s), {period}, {held_out.sum()} rows"
-                                    + (f"; {purged} training rows left out, their labels overlap it" if purged else ""))
+        training, held_out = out_of_time_rows(dates, chosen, horizon_days)
+        return training, held_out, out_of_time_note(chosen, len(X), int(training.sum()), int(held_out.sum()))
     share = validation if by_share else RANDOM_VALIDATION_SHARE
     warnings.warn(f"X has {'a single as_of' if len(latest_first) else 'no as_of column'}: early stopping and "
                   f"calibration use a random {share:.0%} of the rows, not a later period, so they do not see how "
@@ -213,3 +217,21 @@ def validation_split(X: pd.DataFrame, validation: int | float, random_state: int
     held_out = np.zeros(len(X), dtype=bool)
     held_out[np.random.default_rng(random_state).permutation(len(X))[:max(1, round(share * len(X)))]] = True
     return ~held_out, held_out, f"random: {share:.0%} of the rows, {held_out.sum()} rows"
+
+
+def out_of_time_rows(dates: pd.Series, chosen, horizon_days: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held out) masks of rows by their as_of `dates`: held out those at the `chosen` dates, trained on
+    the others, but for (with `horizon_days`) those whose label window reaches the earliest chosen date."""
+    held_out = dates.isin(chosen).to_numpy()
+    training = ~held_out
+    if horizon_days is not None:
+        training &= (dates + pd.Timedelta(days=horizon_days) <= min(chosen)).to_numpy()
+    return training, held_out
+
+
+def out_of_time_note(chosen, rows: int, training: int, held_out: int) -> str:
+    """How an out-of-time split of `rows` rows was made: the `chosen` dates, the rows held out, those left out."""
+    count, purged = len(chosen), rows - held_out - training
+    period = f"{min(chosen).date()}" + ("" if count == 1 else f" to {max(chosen).date()}")
+    return (f"out of time: the latest {count} as_of date(s), {period}, {held_out} rows"
+            + (f"; {purged} training rows left out, their labels overlap it" if purged else ""))
