@@ -394,15 +394,20 @@ def score(
     as_of: AsOf = None,
     config: ServingConfigFile = None,
     store: StoreUrl = None,
+    cluster: Cluster = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Score every customer with the champion models: churn risk with reasons, CLV, value tier and segments.
 
     The scores go to OUT and, as a new batch, to the score store. The models come from the MLflow
-    registry of mlruns/ (or MLFLOW_TRACKING_URI).
+    registry of mlruns/ (or MLFLOW_TRACKING_URI). On a cluster (--cluster, --scheduler or [cluster] address
+    of --config) the scores are the same; OUT, which must end in .parquet, is a folder of Parquet parts.
     """
     from serving.batch import run_batch
 
-    result = run_batch(data_dir, out, as_of=as_of, config=_serving_config(config), store_url=store, progress=True)
+    settings = _serving_config(config)
+    with _client(_cluster_spec(cluster, scheduler, settings.cluster.address)) as client:
+        result = run_batch(data_dir, out, as_of=as_of, config=settings, store_url=store, progress=True, client=client)
     batch = result.batch
     timing = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items())
     typer.echo(f"Scored {batch.rows:,} customers as of {batch.as_of} (churn model v{batch.metadata['churn_model_version']}, "

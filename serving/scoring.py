@@ -3,7 +3,9 @@
 `score` is what the batch and the service call; `score_features` is its model part, on features
 already built. A batch computes its own `reference` (the clv quantiles behind value tiers and the
 RFM quintile edges) from the customers it scores; the service applies the latest batch's, so a
-single customer is tiered against the same population.
+single customer is tiered against the same population. `score_features` is `model_scores` (each customer
+on its own) then `tiered` (against the reference): on a cluster the two run per partition, with the
+reference of the whole population computed between them (serving/cluster.py).
 """
 
 import numpy as np
@@ -25,6 +27,7 @@ PROFILE_COLUMNS = ["days_since_last_purchase", "purchases_total", "spend_total",
                    "nps_category"]
 RFM = {"r_score": "days_since_last_purchase", "f_score": "purchases_total", "m_score": "spend_total"}
 QUINTILES = [0.2, 0.4, 0.6, 0.8]
+REFERENCE_COLUMNS = ["clv", *RFM.values()]  # what `reference_from` reads
 ACTIVE, LAPSED = "active", "lapsed"  # status: lapsed customers (purchase-only worlds) get no churn probability
 SCORE_COLUMNS = ("customer_id", "as_of", "status", "churn_probability", "churn_risk",
                  *(f"reason_{i}" for i in range(1, REASONS + 1)), *CLV_COLUMNS, "value_tier", *PROFILE_COLUMNS,
@@ -60,7 +63,16 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
                    summary: pd.DataFrame | None = None, progress: bool = False,
                    status: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
     """`score` on a feature matrix indexed by customer_id (`summary`: the value summary in the CLV model's
-    time unit, when the features' differs; `status`: ACTIVE or LAPSED per customer, default all active).
+    time unit, when the features' differs; `status`: ACTIVE or LAPSED per customer, default all active)."""
+    frame = model_scores(features, champions, config, summary, progress, status)
+    reference = reference if reference is not None else reference_from(frame, config.value)
+    return tiered(frame, as_of, champions.versions(), config, reference), reference
+
+
+def model_scores(features: pd.DataFrame, champions, config, summary: pd.DataFrame | None = None,
+                 progress: bool = False, status: np.ndarray | None = None) -> pd.DataFrame:
+    """What the models say of each customer, indexed by customer_id: status, churn probability, risk and
+    reasons, CLV and the profile columns; every column but those tiered against a reference (`tiered`).
     Lapsed customers get no churn probability, risk or reasons: the churn model never learned them."""
     frame = pd.DataFrame(index=features.index)
     frame["status"] = np.full(len(frame), ACTIVE, dtype=object) if status is None else status
@@ -78,16 +90,21 @@ def score_features(features: pd.DataFrame, as_of, champions, config, reference: 
                                     frame.index)
     for name in PROFILE_COLUMNS:
         frame[name] = features[name] if name in features else np.nan
-    reference = reference if reference is not None else reference_from(frame, config.value)
+    return frame
+
+
+def tiered(frame: pd.DataFrame, as_of, versions: dict[str, str], config, reference: dict) -> pd.DataFrame:
+    """The score frame (SCORE_COLUMNS) of `model_scores`: value tier and RFM scores against `reference`, the
+    cut-off, the model `versions` and the segments."""
+    frame = frame.reset_index()  # a new frame (copy on write): `frame` stays as it was
+    frame.insert(1, "as_of", utc_timestamp(as_of).as_unit("ns"))
     frame["value_tier"] = value_tiers(frame["clv"].to_numpy(), reference["clv"])
     for name, source in RFM.items():
         frame[name] = rfm_score(frame[source].to_numpy(dtype=float), reference[source], lower_is_better=name == "r_score")
-    frame = frame.reset_index()
-    frame.insert(1, "as_of", utc_timestamp(as_of).as_unit("ns"))
-    for name, version in champions.versions().items():
+    for name, version in versions.items():
         frame[name] = version
     frame["segments"] = assign(frame, config.catalog())
-    return frame[list(SCORE_COLUMNS)], reference
+    return frame[list(SCORE_COLUMNS)]
 
 
 def churn_features(features: pd.DataFrame, names, config) -> list[str]:
@@ -134,7 +151,8 @@ def risk_bands(probability: np.ndarray, risk) -> np.ndarray:
 
 
 def reference_from(frame: pd.DataFrame, value) -> dict:
-    """The clv quantiles of `value` (ValueSettings) and the RFM quintile edges among these customers."""
+    """The clv quantiles of `value` (ValueSettings) and the RFM quintile edges among these customers (the
+    frame's REFERENCE_COLUMNS, in any order of rows)."""
     def quantiles(column: str, levels) -> list[float]:
         known = frame[column].to_numpy(dtype=float)
         known = known[~np.isnan(known)]

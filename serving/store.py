@@ -3,8 +3,9 @@
 A batch is visible once complete. Its row in `batches` goes in first with `completed_at` NULL, then its scores
 and segment memberships in chunks (one transaction each), and `completed_at` is set last. Readers only see
 complete batches, so a batch that dies midway leaves the previous one served. The next write deletes what
-the dead batch left behind. Batches beyond the newest `keep` are deleted in the transaction that publishes a
-new one. Every read is one transaction, so it sees the store as it was at one moment (SQLite: one WAL
+the dead batch left behind. A batch can come in parts (an iterable of frames, e.g. one per partition of
+a cluster), read one at a time, so the writer never holds the whole batch; it too is visible once complete.
+Batches beyond the newest `keep` are deleted in the transaction that publishes a new one. Every read is one transaction, so it sees the store as it was at one moment (SQLite: one WAL
 snapshot; PostgreSQL: REPEATABLE READ).
 
 Score columns: `scores` holds batch_id, customer_id and a column for every score column ever written: FLOAT
@@ -19,9 +20,11 @@ replaces the previous one in one transaction. The tables are created in a store 
 """
 
 import io
+import itertools
 import json
 import secrets
 from contextlib import contextmanager, suppress
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -124,39 +127,48 @@ class ScoreStore:
         with self._connection() as conn:  # no write lock unless a table is missing: readers open stores too
             SCHEMA.create_all(conn)
 
-    def write_batch(self, scores: pd.DataFrame, metadata: dict, progress: bool = False, keep: int | None = None,
-                    tables: dict[str, pd.DataFrame] | None = None) -> Batch:
-        """Store `scores` (a score frame, one as_of) as a new batch, visible once complete; memberships come
+    def write_batch(self, scores: pd.DataFrame | Iterable[pd.DataFrame], metadata: dict, progress: bool = False,
+                    keep: int | None = None, tables: dict[str, pd.DataFrame] | None = None) -> Batch:
+        """Store `scores` (a score frame, one as_of; or an iterable of score frames with the same columns and
+        as_of, each customer in one, read one at a time) as a new batch, visible once complete; memberships come
         from its `segments` column (";"-joined names), and `tables` ({name: frame}) are its own tables
         (`batch_tables`). Leftovers of batches that died midway are deleted first.
         With `keep`, the complete batches beyond the newest `keep` are deleted in the transaction that
         publishes this one: readers see the new batch and the pruned store at the same moment."""
         if keep is not None and keep < 1:
             raise ConfigError(f"keep must be at least 1 (the new batch), got {keep}")
-        as_of = _as_of(scores)
+        frames = iter([scores] if isinstance(scores, pd.DataFrame) else scores)
+        first = next((frame for frame in frames if not frame.empty), None)
+        as_of = _as_of(scores if first is None and isinstance(scores, pd.DataFrame) else first)
         document = json.dumps(metadata, default=_jsonable)
         batch_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
         with self._connection(write=True) as conn:
             incomplete = conn.execute(sa.select(BATCHES.c.batch_id).where(BATCHES.c.completed_at.is_(None)))
             _delete(conn, incomplete.scalars().all())
-            columns = self._columns(conn, scores)
+            columns = self._columns(conn, first)
             conn.execute(BATCHES.insert().values(
                 batch_id=batch_id, as_of=as_of.tz_localize(None).to_pydatetime(), created_at=_now(),
-                rows=len(scores), columns=json.dumps(columns), metadata=document))
+                rows=len(first), columns=json.dumps(columns), metadata=document))
         names = _stored(columns)
-        order = scores["customer_id"].astype(str).argsort().to_numpy()  # index pages fill in key order
-        counts = pd.Series(dtype="int64")
+        counts, rows = pd.Series(dtype="int64"), 0
         try:
-            with tqdm(total=len(scores), unit="rows", desc="score store", disable=not progress) as bar:
-                for start in range(0, len(scores), CHUNK_ROWS):
-                    chunk = scores.iloc[order[start:start + CHUNK_ROWS]]
-                    with self._connection(write=True) as conn:
-                        members = self._insert_chunk(conn, batch_id, chunk, names)
-                    counts = counts.add(members.value_counts(), fill_value=0)
-                    bar.update(len(chunk))
+            total = len(scores) if isinstance(scores, pd.DataFrame) else None
+            with tqdm(total=total, unit="rows", desc="score store", disable=not progress) as bar:
+                for frame in itertools.chain([first], frames):
+                    if frame is not first:
+                        _check_part(frame, columns, as_of)
+                    order = frame["customer_id"].astype(str).argsort().to_numpy()  # index pages fill in key order
+                    for start in range(0, len(frame), CHUNK_ROWS):
+                        chunk = frame.iloc[order[start:start + CHUNK_ROWS]]
+                        with self._connection(write=True) as conn:
+                            members = self._insert_chunk(conn, batch_id, chunk, names)
+                        counts = counts.add(members.value_counts(), fill_value=0)
+                        bar.update(len(chunk))
+                    rows += len(frame)
             counts = {name: int(counts[name]) for name in sorted(counts.index)}
             with self._connection(write=True) as conn:
-                done = conn.execute(BATCHES.update().values(completed_at=_now(), segment_counts=json.dumps(counts))
+                done = conn.execute(BATCHES.update().values(completed_at=_now(), rows=rows,
+                                                            segment_counts=json.dumps(counts))
                                     .where(BATCHES.c.batch_id == batch_id, BATCHES.c.completed_at.is_(None))).rowcount
                 if done != 1:
                     raise StoreError(f"batch {batch_id} was deleted from the score store at {self.url} while being "
@@ -378,8 +390,11 @@ def _sqlite_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITING) else "BEGIN")
 
 
-def _as_of(scores: pd.DataFrame) -> pd.Timestamp:
-    """The one as_of of a score frame, in UTC (naive means UTC); ValueError when the frame cannot be a batch."""
+def _as_of(scores: pd.DataFrame | None) -> pd.Timestamp:
+    """The one as_of of a score frame, in UTC (naive means UTC); DataError when the frame cannot be a batch (None:
+    parts all empty)."""
+    if scores is None:
+        raise DataError("the score frames are all empty: a batch needs at least one customer")
     missing = sorted({"customer_id", "as_of", "segments"} - set(scores.columns))
     if missing:
         raise DataError(f"a score frame needs the columns {missing}")
@@ -394,6 +409,23 @@ def _as_of(scores: pd.DataFrame) -> pd.Timestamp:
     if len(as_of) != 1 or pd.isna(as_of[0]):
         raise DataError(f"all rows of a batch need the same as_of, found {list(as_of[:3])}")
     return pd.Timestamp(as_of[0])
+
+
+def _check_part(frame: pd.DataFrame, columns: list[list[str]], as_of: pd.Timestamp) -> None:
+    """A later frame of a batch written in parts: the columns (`columns`, [name, kind]) and as_of of the first;
+    DataError naming the difference. A column all missing may have any dtype."""
+    if frame.empty:
+        return
+    names = [name for name, _ in columns]
+    if list(frame.columns) != names:
+        raise DataError(f"the parts of a batch need the same columns; a part has {list(frame.columns)}, "
+                        f"the first {names}")
+    if _as_of(frame) != as_of:
+        raise DataError(f"all rows of a batch need the same as_of: a part has {_as_of(frame)}, the first {as_of}")
+    kinds = dict(columns)
+    for name, kind in _kinds(frame):
+        if kind != kinds[name] and kinds[name] != "as_of" and frame[name].notna().any():
+            raise DataError(f"column {name!r} holds {kind} values in a part of the batch, {kinds[name]} in the first")
 
 
 def _kinds(scores: pd.DataFrame):

@@ -125,6 +125,43 @@ def test_a_failed_write_leaves_the_previous_batch_and_no_rows(store, monkeypatch
     assert count(store, "scores") == previous.rows and count(store, "batches") == 1
 
 
+
+def test_a_batch_in_parts_reads_back_as_one_frame_and_counts_every_part(store):
+    frame = score_frame(customers=7)
+    parts = store.write_batch(iter([frame.iloc[:3], frame.iloc[:0], frame.iloc[3:]]), {"n": 1})
+    whole = store.write_batch(frame, {"n": 2})
+
+    assert parts.rows == whole.rows == 7
+    assert_frame_equal(store.scores(parts.batch_id), store.scores(whole.batch_id))
+    assert store.segment_counts(parts.batch_id) == store.segment_counts(whole.batch_id)
+
+
+def test_a_batch_whose_parts_fail_midway_leaves_the_previous_batch_served(store):
+    previous = store.write_batch(score_frame(), {})
+    frame = score_frame(customers=6, shift=1.0)
+
+    def parts():
+        yield frame.iloc[:3]
+        raise RuntimeError("worker lost")
+
+    with pytest.raises(RuntimeError, match="worker lost"):
+        store.write_batch(parts(), {})
+    assert store.latest_batch() == previous and store.batches() == [previous]
+    assert count(store, "scores") == previous.rows and store.incomplete_batches() == []
+
+
+@pytest.mark.parametrize("change, named", [
+    (lambda part: part.assign(as_of=pd.Timestamp("2025-02-01", tz="UTC").as_unit("ns")), "same as_of"),
+    (lambda part: part.drop(columns="clv"), "same columns"),
+    (lambda part: part.assign(clv="high"), "holds text values in a part"),
+])
+def test_a_part_unlike_the_first_is_refused_and_the_batch_never_shows(store, change, named):
+    frame = score_frame(customers=6)
+    with pytest.raises(DataError, match=named):
+        store.write_batch(iter([frame.iloc[:3], change(frame.iloc[3:])]), {})
+    assert store.batches() == [] and count(store, "scores") == 0
+
+
 WRITER = """
 import pickle, sys, time
 from serving import store
