@@ -309,6 +309,8 @@ def kpis(
 ) -> None:
     """Compute the CX KPIs by period (and segment) with sample sizes and confidence intervals, and the churn rate
     by experience band (NPS category, CES and CSAT bands, first-contact resolution, contacts per case, wait)."""
+    from functools import partial
+
     from cxmodels.errors import DataError
     from cxmodels.plots import plot_kpi_trends
 
@@ -320,17 +322,13 @@ def kpis(
 
             dataset = load_dataset(data_dir)
             table = kpi_table(dataset, by=by, segment=segment)
-
-            def links():
-                return link_table(dataset, horizon_days=horizon_days)
+            links = partial(link_table, dataset, horizon_days=horizon_days)
         else:
             from cxmodels.cluster import cluster_kpi_table, cluster_link_table, partition_dataset
 
             data = partition_dataset(client, data_dir)
             table = cluster_kpi_table(data, by=by, segment=segment)
-
-            def links():
-                return cluster_link_table(data, horizon_days=horizon_days)
+            links = partial(cluster_link_table, data, horizon_days=horizon_days)
         out.mkdir(parents=True, exist_ok=True)
         table.to_csv(out / "kpis.csv", index=False)
         charts = plot_kpi_trends(table, out)
