@@ -304,29 +304,43 @@ def kpis(
     by: Annotated[str, typer.Option(help="Period: week, month or quarter.")] = "month",
     segment: Annotated[str | None, typer.Option(help="A `customers` column to split every KPI by.")] = None,
     horizon_days: Annotated[int, typer.Option(min=1, help="Churn horizon of the experience-and-churn table.")] = 90,
+    cluster: Cluster = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Compute the CX KPIs by period (and segment) with sample sizes and confidence intervals, and the churn rate
     by experience band (NPS category, CES and CSAT bands, first-contact resolution, contacts per case, wait)."""
-    from cxmodels.data import load_dataset
+    from functools import partial
+
     from cxmodels.errors import DataError
-    from cxmodels.metrics.kpis import kpi_table
-    from cxmodels.metrics.links import link_table
     from cxmodels.plots import plot_kpi_trends
 
-    dataset = load_dataset(data_dir)
-    table = kpi_table(dataset, by=by, segment=segment)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "kpis.csv", index=False)
-    charts = plot_kpi_trends(table, out)
-    typer.echo(f"Wrote {out / 'kpis.csv'} ({len(table):,} rows) and {len(charts)} charts to {out}")
-    try:
-        links = link_table(dataset, horizon_days=horizon_days)
-    except DataError as error:
-        typer.echo(f"No experience-and-churn table: {error}", err=True)
-        return
-    links.to_csv(out / "churn_by_experience.csv", index=False)
-    typer.echo(f"Wrote {out / 'churn_by_experience.csv'}: churn in {horizon_days} days from {links.attrs['as_of']} "
-               f"by experience band ({len(links)} bands)")
+    with _client(_cluster_spec(cluster, scheduler)) as client:
+        if client is None:
+            from cxmodels.data import load_dataset
+            from cxmodels.metrics.kpis import kpi_table
+            from cxmodels.metrics.links import link_table
+
+            dataset = load_dataset(data_dir)
+            table = kpi_table(dataset, by=by, segment=segment)
+            links = partial(link_table, dataset, horizon_days=horizon_days)
+        else:
+            from cxmodels.cluster import cluster_kpi_table, cluster_link_table, partition_dataset
+
+            data = partition_dataset(client, data_dir)
+            table = cluster_kpi_table(data, by=by, segment=segment)
+            links = partial(cluster_link_table, data, horizon_days=horizon_days)
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / "kpis.csv", index=False)
+        charts = plot_kpi_trends(table, out)
+        typer.echo(f"Wrote {out / 'kpis.csv'} ({len(table):,} rows) and {len(charts)} charts to {out}")
+        try:
+            churn_by_band = links()
+        except DataError as error:
+            typer.echo(f"No experience-and-churn table: {error}", err=True)
+            return
+    churn_by_band.to_csv(out / "churn_by_experience.csv", index=False)
+    typer.echo(f"Wrote {out / 'churn_by_experience.csv'}: churn in {horizon_days} days from "
+               f"{churn_by_band.attrs['as_of']} by experience band ({len(churn_by_band)} bands)")
 
 
 @app.command()

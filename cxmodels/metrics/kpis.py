@@ -42,7 +42,7 @@ from cxmodels.metrics.kpi_groups import (
     segments_of,
 )
 from cxmodels.metrics.intervals import mean_interval, nps_interval, wilson_interval
-from cxmodels.metrics.retention import churn_and_retention
+from cxmodels.metrics.retention import retention_counts, retention_span
 
 
 class KpiInfo(NamedTuple):
@@ -84,21 +84,45 @@ def kpi_table(
     segment, kpi (a key of `KPIS`), value, n, ci_low, ci_high (95 %; NaN where
     undefined), sorted by kpi, segment and period.
     """
+    span = retention_span(dataset, active_days)
+    return kpis_of_statistics(kpi_statistics(dataset, by, segment, span, active_days=active_days))
+
+
+def kpi_statistics(
+    dataset: Dataset, by: str, segment: str | None, span: tuple, *, active_days: float = 365
+) -> dict[str, pd.DataFrame]:
+    """The sufficient statistics of every KPI: per KPI a frame indexed by (period, segment) whose columns are
+    counts and sums, so the statistics of disjoint sets of customers add up (`merge_statistics`).
+
+    `span` is the time span in which the customer base is seen (`retention_span` of the whole dataset).
+    """
     lookup = segment_lookup(dataset.customers, segment)
-    parts = [churn_and_retention(dataset, by, lookup, active_days)]
+    stats = retention_counts(dataset, by, lookup, span, active_days)
     if dataset.surveys is not None:
-        parts += _survey_kpis(dataset.surveys, by, lookup)
+        stats |= _survey_statistics(dataset.surveys, by, lookup)
     if dataset.contacts is not None:
-        parts += _contact_kpis(dataset.contacts, by, lookup)
+        stats |= _contact_statistics(dataset.contacts, by, lookup)
     if dataset.events is not None:
-        parts.append(_conversion_rate(dataset.events, dataset.transactions, by, lookup))
+        stats["conversion_rate"] = _conversion_statistics(dataset.events, dataset.transactions, by, lookup)
+    return stats
+
+
+def merge_statistics(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """The statistics of the union of disjoint sets of customers: the parts' counts and sums added per group."""
+    return {kpi: pd.concat([part[kpi] for part in parts]).groupby(level=[0, 1], observed=True).sum()
+            for kpi in parts[0]}
+
+
+def kpis_of_statistics(stats: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The KPI table (`kpi_table`) from the statistics of `kpi_statistics` or `merge_statistics`."""
+    parts = [_finish(frame)(frame, kpi) for kpi, frame in stats.items()]
     table = pd.concat(parts, ignore_index=True)
     order = table["kpi"].map({name: rank for rank, name in enumerate(KPIS)})
     table = table.assign(order=order).sort_values(["order", "segment", "period"], kind="stable")
     return table[COLUMNS].reset_index(drop=True)
 
 
-def _survey_kpis(surveys: pd.DataFrame, by: str, lookup: pd.Series | None) -> list[pd.DataFrame]:
+def _survey_statistics(surveys: pd.DataFrame, by: str, lookup: pd.Series | None) -> dict[str, pd.DataFrame]:
     keys = group_keys(surveys, by, lookup)
 
     def answers(survey: str) -> tuple[list[pd.Series], pd.Series]:
@@ -106,32 +130,48 @@ def _survey_kpis(surveys: pd.DataFrame, by: str, lookup: pd.Series | None) -> li
         return [key[chosen] for key in keys], surveys["score"][chosen]
 
     (nps_keys, nps), (csat_keys, csat), (ces_keys, ces) = answers("nps"), answers("csat"), answers("ces")
-    return [
-        _nps_rows(nps_keys, nps),
-        _share_rows(csat_keys, csat >= 4, "csat_share"),
-        _mean_rows(csat_keys, csat, "csat_mean", within=SURVEY_SCALES["csat"]),
-        _mean_rows(ces_keys, ces, "ces_mean", within=SURVEY_SCALES["ces"]),
-    ]
+    promoters_and_detractors = pd.DataFrame({"promoters": nps >= 9, "detractors": nps <= 6})
+    groups = promoters_and_detractors.astype("int64").groupby(nps_keys, observed=True)
+    return {
+        "nps": groups.sum().assign(count=groups.size()),
+        "csat_share": _share_statistics(csat_keys, csat >= 4),
+        "csat_mean": _mean_statistics(csat_keys, csat),
+        "ces_mean": _mean_statistics(ces_keys, ces),
+    }
 
 
-def _nps_rows(keys: list[pd.Series], scores: pd.Series) -> pd.DataFrame:
-    groups = pd.DataFrame({"promoters": scores >= 9, "detractors": scores <= 6}).groupby(keys, observed=True)
-    stats = groups.sum().assign(count=groups.size())
+def _share_statistics(keys: list[pd.Series], success: pd.Series) -> pd.DataFrame:
+    """Successes and observations per group; missing values are left out."""
+    success = success.astype("float")
+    return success.groupby(keys, observed=True).agg(["sum", "count"]).rename(columns={"sum": "successes"})
+
+
+def _mean_statistics(keys: list[pd.Series], values: pd.Series) -> pd.DataFrame:
+    """Sum, sum of squares and count per group of the values present."""
+    values = values.astype("float")
+    frame = pd.DataFrame({"total": values, "squares": values**2}, index=values.index)
+    groups = frame.groupby(keys, observed=True)
+    return groups.sum().assign(count=groups.count()["total"])
+
+
+def _nps_rows(stats: pd.DataFrame, kpi: str) -> pd.DataFrame:
     promoters, detractors, n = stats["promoters"], stats["detractors"], stats["count"]
-    return _rows(stats, "nps", 100 * (promoters - detractors) / n, *nps_interval(promoters, detractors, n))
+    return _rows(stats, kpi, 100 * (promoters - detractors) / n, *nps_interval(promoters, detractors, n))
 
 
-def _share_rows(keys: list[pd.Series], success: pd.Series, kpi: str) -> pd.DataFrame:
-    """A proportion per group with its Wilson interval; missing values are left out."""
-    stats = success.astype("float").groupby(keys, observed=True).agg(["sum", "count"])
-    return _rows(stats, kpi, stats["sum"] / stats["count"], *wilson_interval(stats["sum"], stats["count"]))
+def _share_rows(stats: pd.DataFrame, kpi: str) -> pd.DataFrame:
+    """A proportion per group with its Wilson interval."""
+    successes, n = stats["successes"], stats["count"]
+    return _rows(stats, kpi, successes / n, *wilson_interval(successes, n))
 
 
-def _mean_rows(keys: list[pd.Series], values: pd.Series, kpi: str, within: tuple[float, float]) -> pd.DataFrame:
-    """A mean per group with its t interval, clipped to the range `within`; missing values are left out."""
-    stats = values.groupby(keys, observed=True).agg(["mean", "std", "count"])
-    interval = mean_interval(stats["mean"], stats["std"], stats["count"], within=within)
-    return _rows(stats, kpi, stats["mean"], *interval)
+def _mean_rows(stats: pd.DataFrame, kpi: str) -> pd.DataFrame:
+    """A mean per group with its t interval, clipped to the values' range (`_RANGES`)."""
+    n = stats["count"]
+    mean = stats["total"] / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        std = np.sqrt(np.maximum(stats["squares"] - stats["total"] * mean, 0) / (n - 1))
+    return _rows(stats, kpi, mean, *mean_interval(mean, std.where(n >= 2), n, within=_RANGES[kpi]))
 
 
 def _rows(stats: pd.DataFrame, kpi: str, value, ci_low, ci_high) -> pd.DataFrame:
@@ -140,19 +180,28 @@ def _rows(stats: pd.DataFrame, kpi: str, value, ci_low, ci_high) -> pd.DataFrame
     return kpi_rows(periods, segments, kpi, value, stats["count"], ci_low, ci_high)
 
 
-def _contact_kpis(contacts: pd.DataFrame, by: str, lookup: pd.Series | None) -> list[pd.DataFrame]:
+_RANGES = {"csat_mean": SURVEY_SCALES["csat"], "ces_mean": SURVEY_SCALES["ces"],
+           "avg_handling_time_seconds": (0, np.inf), "avg_response_time_seconds": (0, np.inf)}
+
+
+def _finish(stats: pd.DataFrame):
+    """The function that makes a KPI's rows from its statistics, by their columns."""
+    return _nps_rows if "promoters" in stats else _share_rows if "successes" in stats else _mean_rows
+
+
+def _contact_statistics(contacts: pd.DataFrame, by: str, lookup: pd.Series | None) -> dict[str, pd.DataFrame]:
     keys = group_keys(contacts, by, lookup)
-    parts = [
-        _mean_rows(keys, contacts[column], kpi, within=(0, np.inf))
+    stats = {
+        kpi: _mean_statistics(keys, contacts[column])
         for column, kpi in [
             ("handle_time_seconds", "avg_handling_time_seconds"),
             ("wait_time_seconds", "avg_response_time_seconds"),
         ]
         if column in contacts.columns
-    ]
+    }
     if "resolved" in contacts.columns:
-        parts.append(_first_contact_resolution(contacts, keys[1], by))
-    return parts
+        stats["first_contact_resolution"] = _first_contact_resolution(contacts, keys[1], by)
+    return stats
 
 
 def _first_contact_resolution(contacts: pd.DataFrame, segment: pd.Series, by: str) -> pd.DataFrame:
@@ -175,7 +224,7 @@ def _first_contact_resolution(contacts: pd.DataFrame, segment: pd.Series, by: st
     )
     first_contact_resolved = (cases["resolved"] & cases["contacts"].eq(1)).where(cases["known"])
     keys = [periods_of(cases["timestamp"], by), cases["segment"]]
-    return _share_rows(keys, first_contact_resolved, "first_contact_resolution")
+    return _share_statistics(keys, first_contact_resolved)
 
 
 def _case_numbers(contacts: pd.DataFrame) -> np.ndarray:
@@ -193,7 +242,7 @@ def _case_numbers(contacts: pd.DataFrame) -> np.ndarray:
     return pd.factorize(key)[0]
 
 
-def _conversion_rate(
+def _conversion_statistics(
     events: pd.DataFrame, transactions: pd.DataFrame, by: str, lookup: pd.Series | None
 ) -> pd.DataFrame:
     purchases = transactions[transactions["amount"] >= 0]
@@ -212,4 +261,4 @@ def _conversion_rate(
         pd.Series(pd.PeriodIndex.from_ordinals(period + first, freq=period_frequency(by)), name="period"),
         pd.Series(segments_of(ids, lookup).take(customer), name="segment"),
     ]
-    return _share_rows(keys, purchased, "conversion_rate")
+    return _share_statistics(keys, purchased)

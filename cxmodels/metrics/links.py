@@ -64,27 +64,57 @@ def link_table(dataset, as_of=None, horizon_days: int = 90, config: FeatureConfi
     with a Wilson 95 % interval. `as_of` defaults to the present of the data minus the horizon."""
     config = config or FeatureConfig()
     as_of = observed_until(dataset) - pd.Timedelta(days=horizon_days) if as_of is None else pd.Timestamp(as_of)
-    population = snapshot_population(dataset, as_of, config=config)
-    if population.empty:  # e.g. a cut-off before the first purchase
-        raise DataError(f"no customer to link experience and churn at {as_of}: give a cut-off with customers")
-    features = build_features(dataset, as_of, config, population)
-    churned = labels(dataset, as_of, horizon_days, population, config=config)["churned"]
-    table = churn_by_experience(features, churned)
+    counts, customers = band_counts_at(dataset, as_of, horizon_days, config)
+    if not customers:  # e.g. a cut-off before the first purchase
+        raise no_customer(as_of)
+    table = churn_by_band(counts)
     table.attrs |= {"as_of": str(as_of), "horizon_days": horizon_days}
     return table
 
 
+def band_counts_at(dataset, as_of: pd.Timestamp, horizon_days: int, config: FeatureConfig) -> tuple:
+    """(`band_counts`, population size) of the snapshot population at `as_of`."""
+    population = snapshot_population(dataset, as_of, config=config)
+    if population.empty:
+        return band_counts(pd.DataFrame(), []), 0
+    features = build_features(dataset, as_of, config, population)
+    churned = labels(dataset, as_of, horizon_days, population, config=config)["churned"]
+    return band_counts(features, churned), len(population)
+
+
+def no_customer(as_of) -> DataError:
+    return DataError(f"no customer to link experience and churn at {as_of}: give a cut-off with customers")
+
+
 def churn_by_experience(features: pd.DataFrame, churned) -> pd.DataFrame:
     """`link_table` from features already built and the churn labels of the same customers (in the same order)."""
+    return churn_by_band(band_counts(features, churned))
+
+
+def band_counts(features: pd.DataFrame, churned) -> pd.DataFrame:
+    """Per experience band with customers: experience, band, customers, churned (counts of disjoint sets of
+    customers add up)."""
     churned = pd.Series(np.asarray(churned, dtype=float), index=features.index)
     rows = []
-    for experience, (feature, band_of, order) in EXPERIENCES.items():
-        if feature not in features:
-            continue
-        counts = churned.groupby(band_of(features[feature])).agg(["size", "sum"]).reindex(order).dropna()
-        low, high = wilson_interval(counts["sum"], counts["size"])
-        rows.append(pd.DataFrame({"experience": experience, "band": counts.index, "customers": counts["size"],
-                                  "churned": counts["sum"], "churn_rate": counts["sum"] / counts["size"],
-                                  "ci_low": low, "ci_high": high}))
+    for experience, (feature, band_of, _) in EXPERIENCES.items():
+        if feature in features:
+            counts = churned.groupby(band_of(features[feature])).agg(["size", "sum"])
+            rows.append(pd.DataFrame({"experience": experience, "band": counts.index, "customers": counts["size"],
+                                      "churned": counts["sum"]}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COLUMNS[:4])
+
+
+def churn_by_band(counts: pd.DataFrame) -> pd.DataFrame:
+    """The link table from `band_counts` (of one set of customers, or the concatenated counts of disjoint sets):
+    counts added per band, bands in their order, churn rate and Wilson interval."""
+    totals = counts.groupby(["experience", "band"], sort=False)[["customers", "churned"]].sum()
+    rows = []
+    for experience, (_, _, order) in EXPERIENCES.items():
+        if experience in totals.index.get_level_values(0):
+            band = totals.loc[experience].reindex(order).dropna()
+            low, high = wilson_interval(band["churned"], band["customers"])
+            rows.append(pd.DataFrame({"experience": experience, "band": band.index, "customers": band["customers"],
+                                      "churned": band["churned"], "churn_rate": band["churned"] / band["customers"],
+                                      "ci_low": low, "ci_high": high}))
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COLUMNS)
     return table.astype({"customers": int, "churned": int})

@@ -28,15 +28,7 @@ import numpy as np
 import pandas as pd
 
 from cxmodels.data.dataset import Dataset
-from cxmodels.metrics.kpi_groups import (
-    as_nanoseconds,
-    customer_codes,
-    customer_index,
-    full_periods,
-    kpi_rows,
-    segments_of,
-)
-from cxmodels.metrics.intervals import wilson_interval
+from cxmodels.metrics.kpi_groups import as_nanoseconds, customer_codes, customer_index, full_periods, segments_of
 
 
 class Memberships(NamedTuple):
@@ -50,43 +42,46 @@ class Memberships(NamedTuple):
     observed_until: pd.Timestamp
 
 
-def churn_and_retention(
-    dataset: Dataset, by: str, lookup: pd.Series | None, active_days: float = 365
-) -> pd.DataFrame:
-    """`churn_rate` and `retention_rate` rows per period and segment; n = customers in the base at the start."""
-    spells = _contract_spells(dataset) if dataset.is_contractual else _purchase_spells(dataset, active_days)
-    observed_until = spells.observed_until.floor("D") + pd.Timedelta(days=1)  # to the end of the last day
-    periods = full_periods(spells.observed_from.floor("D"), observed_until, by)
+def retention_span(dataset: Dataset, active_days: float = 365) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(from, until): the time span in which the customer base is fully seen (NaT for a dataset without rows)."""
+    spells = _spells(dataset, active_days)
+    return spells.observed_from, spells.observed_until
+
+
+def retention_counts(
+    dataset: Dataset, by: str, lookup: pd.Series | None, span: tuple, active_days: float = 365
+) -> dict[str, pd.DataFrame]:
+    """The `churn_rate` and `retention_rate` statistics per (period, segment): `successes` (left, or stayed: E - N)
+    and `count` (customers in the base at the start), over the periods wholly inside `span` (`retention_span` of
+    the whole dataset, so that the periods of a part of the customers are those of all of them)."""
+    spells = _spells(dataset, active_days)
+    observed_from, observed_until = span
+    periods = full_periods(observed_from.floor("D"), observed_until.floor("D") + pd.Timedelta(days=1), by)
+    segment = segments_of(spells.ids, lookup)
+    grid = pd.MultiIndex.from_product([periods, segment.categories.astype("str")], names=["period", "segment"])
     if len(periods) == 0:
-        return kpi_rows(periods, [], "churn_rate", [], [], [], [])
+        empty = pd.DataFrame({"successes": [], "count": []}, index=grid, dtype="int64")
+        return {"churn_rate": empty, "retention_rate": empty}
     bounds = pd.period_range(periods[0], periods[-1] + 1).start_time.to_numpy("datetime64[ns]")
     # A spell covers boundary k when enter < bounds[k] <= leave: k in [start, end].
     start = np.searchsorted(bounds, spells.enter, side="right")
     end = np.searchsorted(bounds, spells.leave, side="right") - 1
     end[np.isnat(spells.leave)] = len(bounds) - 1
     run_customer, run_start, run_end = _merge_runs(spells.customer, start, end)
-    segment = segments_of(spells.ids, lookup)
     run_segment = segment.codes[run_customer]
     shape = (len(segment.categories), len(bounds))
     starting = _count(run_segment, run_start, shape)
     ending = _count(run_segment, run_end, shape)
     base = np.cumsum(starting, axis=1) - np.cumsum(ending, axis=1) + ending  # runs with start <= k <= end
-    at_start = base[:, :-1].ravel()
-    stayed = (base[:, 1:] - starting[:, 1:]).ravel()  # E - N
-    left = ending[:, :-1].ravel()
-    grid = pd.MultiIndex.from_product([segment.categories, periods])  # the order of the raveled counts
-    keys = (grid.get_level_values(1), grid.get_level_values(0))
-    return pd.concat(
-        [
-            kpi_rows(*keys, "churn_rate", _share(left, at_start), at_start, *wilson_interval(left, at_start)),
-            kpi_rows(*keys, "retention_rate", _share(stayed, at_start), at_start, *wilson_interval(stayed, at_start)),
-        ]
-    )
+    at_start = base[:, :-1].T.ravel()  # period-major, the order of `grid`
+    stayed = (base[:, 1:] - starting[:, 1:]).T.ravel()  # E - N
+    left = ending[:, :-1].T.ravel()
+    return {"churn_rate": pd.DataFrame({"successes": left, "count": at_start}, index=grid),
+            "retention_rate": pd.DataFrame({"successes": stayed, "count": at_start}, index=grid)}
 
 
-def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return part / whole
+def _spells(dataset: Dataset, active_days: float) -> Memberships:
+    return _contract_spells(dataset) if dataset.is_contractual else _purchase_spells(dataset, active_days)
 
 
 def _count(segment: np.ndarray, boundary: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -123,8 +118,8 @@ def _contract_spells(dataset: Dataset) -> Memberships:
         ids=known.index,
         enter=as_nanoseconds(known),
         leave=as_nanoseconds(cancelled),
-        observed_from=min(table["timestamp"].min() for table in tables),
-        observed_until=max(table["timestamp"].max() for table in tables),
+        observed_from=pd.Series([table["timestamp"].min() for table in tables]).min(),
+        observed_until=pd.Series([table["timestamp"].max() for table in tables]).max(),
     )
 
 
