@@ -11,6 +11,7 @@ from cxmodels.features import FeatureConfig
 from cxmodels.models._fitted import check_fitted
 from cxmodels.models.churn._calibration import CHOICES, calibrated, choose_calibration, fit_calibrator
 from cxmodels.models.churn._inputs import ChurnEstimator
+from cxmodels.models.churn.contributions import tree_contributions
 from cxmodels.models.churn.reasons import feature_descriptions, top_reasons
 
 PREDICT_BLOCK = 50_000  # rows per block of predict_proba
@@ -132,9 +133,10 @@ class ChurnModel(ChurnEstimator):
         return self.booster_.predict(matrix, raw_score=True, num_iteration=self.best_iteration_)
 
     def _contributions(self, matrix: np.ndarray) -> np.ndarray:
-        """TreeSHAP contributions per feature and, last, the bias: each row sums to the log-odds."""
+        """TreeSHAP contributions per feature and, last, the bias: each row sums to the log-odds (LightGBM's
+        pred_contrib, computed once per distinct direction pattern of each tree)."""
         check_fitted(self, "booster_")
-        return self.booster_.predict(matrix, pred_contrib=True, num_iteration=self.best_iteration_)
+        return tree_contributions(self.booster_, matrix, self.best_iteration_)
 
     def _values(self, matrix: np.ndarray, index: pd.Index) -> pd.DataFrame:
         """The feature values as the model read them: numbers, and categories (unseen ones missing)."""
